@@ -1,0 +1,39 @@
+# Pilotis — the two commands (`make demo`, `make test`) and the quality gate.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SEEDS ?= $(or $(PILOTIS_SEEDS_DIR),../shared/seeds)
+export PILOTIS_SEEDS_DIR := $(abspath $(SEEDS))
+
+.PHONY: demo test quality install install-test run clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+demo: install
+	PILOTIS_DEBUG=true $(BIN)/pilotis migrate --noinput
+	PILOTIS_DEBUG=true $(BIN)/pilotis seed_demo
+	PILOTIS_DEBUG=true $(BIN)/pilotis runserver 127.0.0.1:8000
+
+test: install-test
+	PILOTIS_DEBUG=true $(BIN)/pytest
+
+quality: install-test
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	PILOTIS_DEBUG=true $(BIN)/pilotis makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var

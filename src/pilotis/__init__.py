@@ -1,0 +1,1 @@
+"""Pilotis: run a territorial health contract from signature to final evaluation."""

@@ -1,0 +1,132 @@
+"""Plain-data drafts produced by the parsers, before anything touches the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Span:
+    """Provenance of an element: the document and its first and last line (1-based, inclusive)."""
+
+    document: str
+    first_line: int
+    last_line: int
+
+
+@dataclass
+class OrganisationDraft:
+    """An organisation as the plan knows it, after deduplication of acronyms and variants."""
+
+    key: str  # stable slug, e.g. "caf", "departement-aude"
+    name: str  # full name shown to users
+    acronym: str = ""
+    aliases: list[str] = field(default_factory=list)  # every spelling met in the document
+
+
+@dataclass
+class RoleDraft:
+    """A pilot, co-pilot or partner mention of a fiche: as written and resolved."""
+
+    role: str  # "pilot" | "copilot" | "partner"
+    as_written: str
+    organisation: str  # OrganisationDraft.key
+
+
+@dataclass
+class ActionDraft:
+    letter: str  # "A", "B"… or "1", "2"…
+    text: str
+    deadline_years: list[int]  # contract years (1 = signature year); empty when not stated
+    deadline_as_written: str
+    span: Span
+
+
+@dataclass
+class IndicatorDraft:
+    kind: str  # "result" | "monitoring"
+    actions: list[str]  # letters the indicator names ("A et C-" -> ["A", "C"]); may be empty
+    text: str
+    span: Span
+
+
+@dataclass
+class ReviewFlag:
+    """A field the parser read with doubt: shown to the coordinator before saving."""
+
+    field: str
+    message: str
+    span: Span | None = None
+
+
+@dataclass
+class FicheDraft:
+    number: str
+    title: str
+    section_key: str  # key of the innermost SectionDraft holding the fiche
+    span: Span
+    pilotage_label: str = "pilotage"  # "pilotage" | "co-pilotage", as the source labels it
+    roles: list[RoleDraft] = field(default_factory=list)
+    context: str = ""
+    linked_fiches: list[str] = field(default_factory=list)
+    strategic_objective: str = ""
+    operational_objectives: list[str] = field(default_factory=list)
+    actions: list[ActionDraft] = field(default_factory=list)
+    public: str = ""
+    programmes: list[str] = field(default_factory=list)  # as written, e.g. "PRS Occitanie 2023-2028"
+    indicators: list[IndicatorDraft] = field(default_factory=list)
+    # Fields some formats carry and others do not: facilitators, obstacles, funding, calendar…
+    extra: dict[str, str] = field(default_factory=dict)
+    flags: list[ReviewFlag] = field(default_factory=list)
+
+    @property
+    def pilots(self) -> list[RoleDraft]:
+        return [r for r in self.roles if r.role in ("pilot", "copilot")]
+
+    @property
+    def partners(self) -> list[RoleDraft]:
+        return [r for r in self.roles if r.role == "partner"]
+
+
+@dataclass
+class SectionDraft:
+    key: str  # stable within the plan, e.g. "A1", "A1.O2"
+    level: int  # 0 = root level
+    number: str
+    title: str
+    parent_key: str | None
+    span: Span | None = None
+
+
+@dataclass
+class UnplacedLine:
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass
+class PlanDraft:
+    kind: str  # Plan.Kind value: "cls", "cpts", "prs_scheme"
+    slug: str
+    title: str
+    document: str
+    levels: list[str]  # level names from the root, e.g. ["Ambition", "Objectif général"]
+    signatories: list[str] = field(default_factory=list)
+    signature_date: date | None = None
+    start_year: int | None = None
+    duration_years: int = 5
+    territory_name: str = ""
+    territory_level: str = ""  # Territory.Level value
+    territory_code: str = ""
+    sections: list[SectionDraft] = field(default_factory=list)
+    fiches: list[FicheDraft] = field(default_factory=list)
+    organisations: list[OrganisationDraft] = field(default_factory=list)
+    unplaced: list[UnplacedLine] = field(default_factory=list)
+    # Lines of the fiche part the parser read (first, last); the report counts coverage on them.
+    fiche_part: tuple[int, int] | None = None
+
+
+class ParseError(ValueError):
+    """The document cannot be read as a plan; the message is French and names where and why."""

@@ -1,0 +1,266 @@
+"""The plan model: territories, plans, their section tree, fiches and what hangs on them."""
+
+from django.db import models
+from django.urls import reverse
+
+from pilotis.core.text import fold
+
+
+class Territory(models.Model):
+    class Level(models.TextChoices):
+        COMMUNE = "commune", "Commune"
+        EPCI = "epci", "EPCI"
+        DEPARTMENT = "department", "Département"
+        REGION = "region", "Région"
+        COUNTRY = "country", "France"
+        PERIMETER = "perimeter", "Périmètre"
+
+    level = models.CharField("niveau", max_length=16, choices=Level.choices)
+    code = models.CharField("code INSEE ou SIREN", max_length=20, blank=True)
+    name = models.CharField("nom", max_length=200)
+
+    class Meta:
+        verbose_name = "territoire"
+        constraints = [
+            models.UniqueConstraint(fields=["level", "code", "name"], name="territory_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Plan(models.Model):
+    class Kind(models.TextChoices):
+        CLS = "cls", "Contrat local de santé"
+        CPTS = "cpts", "Projet de santé de CPTS"
+        PRS_SCHEME = "prs_scheme", "Schéma territorial de santé (PRS)"
+
+    slug = models.SlugField("identifiant", max_length=80, unique=True)
+    kind = models.CharField("type", max_length=16, choices=Kind.choices)
+    title = models.CharField("titre", max_length=300)
+    signatories = models.JSONField("signataires", default=list, blank=True)
+    signature_date = models.DateField("date de signature", null=True, blank=True)
+    start_year = models.PositiveIntegerField("année 1 du contrat", null=True, blank=True)
+    duration_years = models.PositiveSmallIntegerField("durée (années)", default=5)
+    perimeter = models.ForeignKey(
+        Territory, verbose_name="périmètre", null=True, blank=True, on_delete=models.PROTECT
+    )
+    levels = models.JSONField("noms des niveaux", default=list, blank=True)
+    source_document = models.CharField("document source", max_length=300, blank=True)
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    imported_at = models.DateTimeField("importé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "plan"
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("plans:overview", args=[self.slug])
+
+    @property
+    def contract_years(self) -> list[tuple[int, int | None]]:
+        """(contract year, calendar year) for each year of the plan."""
+        return [
+            (y, self.start_year + y - 1 if self.start_year else None)
+            for y in range(1, self.duration_years + 1)
+        ]
+
+    def level_name(self, depth: int) -> str:
+        return self.levels[depth] if depth < len(self.levels) else "Section"
+
+
+class Provenance(models.Model):
+    """Where an imported element comes from: the document and its line range."""
+
+    source_first_line = models.PositiveIntegerField("première ligne", null=True, blank=True)
+    source_last_line = models.PositiveIntegerField("dernière ligne", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Section(Provenance):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    key = models.CharField(max_length=40)
+    depth = models.PositiveSmallIntegerField(default=0)
+    number = models.CharField("numéro", max_length=20, blank=True)
+    title = models.TextField("titre")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "section"
+        ordering = ["plan", "position"]
+        constraints = [models.UniqueConstraint(fields=["plan", "key"], name="section_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}".strip()
+
+
+class Organisation(models.Model):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="organisations")
+    key = models.SlugField(max_length=80)
+    name = models.CharField("nom", max_length=300)
+    acronym = models.CharField("sigle", max_length=40, blank=True)
+    aliases = models.JSONField("graphies rencontrées", default=list, blank=True)
+
+    class Meta:
+        verbose_name = "organisation"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "key"], name="organisation_key_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("plans:organisation", args=[self.plan.slug, self.key])
+
+
+class Programme(models.Model):
+    """A programme a fiche contributes to (PRS, PRSE, CTG, PAT, PCAET…), shared across plans."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField("nom", max_length=200)
+
+    class Meta:
+        verbose_name = "programme"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FicheQuerySet(models.QuerySet):
+    def search(self, query: str) -> "FicheQuerySet":
+        """Accent- and case-insensitive search: every word of the query must appear."""
+        qs = self
+        for word in fold(query).split():
+            qs = qs.filter(search_text__contains=word)
+        return qs
+
+
+class Fiche(Provenance):
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="fiches")
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.PROTECT, related_name="fiches"
+    )
+    number = models.CharField("numéro", max_length=20)
+    position = models.PositiveIntegerField(default=0)
+    title = models.TextField("intitulé")
+    pilotage_label = models.CharField(
+        "libellé du pilotage", max_length=20, default="pilotage", blank=True
+    )
+    context = models.TextField("contexte", blank=True)
+    strategic_objective = models.TextField("objectif stratégique", blank=True)
+    operational_objectives = models.JSONField("objectifs opérationnels", default=list, blank=True)
+    public = models.TextField("public cible", blank=True)
+    extra = models.JSONField("autres rubriques", default=dict, blank=True)
+    review_flags = models.JSONField("points à vérifier", default=list, blank=True)
+    linked_fiches = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="linked_from"
+    )
+    search_text = models.TextField(editable=False, blank=True)
+
+    objects = FicheQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "fiche action"
+        verbose_name_plural = "fiches action"
+        ordering = ["plan", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="fiche_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Fiche n°{self.number} — {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("plans:fiche", args=[self.plan.slug, self.number])
+
+
+class FicheProgramme(models.Model):
+    fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="programme_links")
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="fiche_links")
+    as_written = models.CharField("libellé d'origine", max_length=300)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["fiche", "position"]
+
+
+class FicheRole(models.Model):
+    class Role(models.TextChoices):
+        PILOT = "pilot", "Pilote"
+        COPILOT = "copilot", "Co-pilote"
+        PARTNER = "partner", "Partenaire"
+
+    fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="roles")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="fiche_roles"
+    )
+    role = models.CharField("rôle", max_length=10, choices=Role.choices)
+    as_written = models.CharField("libellé d'origine", max_length=300)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "rôle sur une fiche"
+        ordering = ["fiche", "position"]
+
+
+class Action(Provenance):
+    fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="actions")
+    letter = models.CharField("lettre ou numéro", max_length=10)
+    text = models.TextField("action")
+    deadline_years = models.JSONField("échéance (années du contrat)", default=list, blank=True)
+    deadline_as_written = models.CharField("échéance d'origine", max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "action"
+        ordering = ["fiche", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.letter}. {self.text[:60]}"
+
+    def calendar_years(self, start_year: int | None) -> list[int]:
+        if not start_year:
+            return []
+        return [start_year + y - 1 for y in self.deadline_years]
+
+
+class FicheIndicator(Provenance):
+    class Kind(models.TextChoices):
+        RESULT = "result", "Indicateur de résultat"
+        MONITORING = "monitoring", "Indicateur de suivi"
+
+    fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="indicators")
+    kind = models.CharField("type", max_length=12, choices=Kind.choices)
+    action_letters = models.JSONField("actions visées", default=list, blank=True)
+    text = models.TextField("indicateur")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "indicateur de fiche"
+        ordering = ["fiche", "kind", "position"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class UnplacedLine(models.Model):
+    """A source line of the last import that no field holds: the import report lists them."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="unplaced_lines")
+    line = models.PositiveIntegerField()
+    text = models.TextField()
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["plan", "line"]

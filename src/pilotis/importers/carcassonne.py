@@ -56,7 +56,7 @@ TRAILING_DEADLINE = re.compile(r"^(.*?)\s+(Ann[ée]es?\s+[\d\s,et]+?\s*O\s*/\s*N
 PAGE_NUMBER = re.compile(r"^\s*\d{1,3}\s*$")
 URL = re.compile(r"^\s*https?://\S+\s*$")
 INDICATOR_LETTERS = re.compile(
-    r"^\s*([A-H](?:\s*(?:,|et|&|/)\s*[A-H])*)\s*[-–—]\s*(\S.*)$"  # "A- ", "A – ", "A et C- "
+    r"^\s*([A-Z](?:\s*(?:,|et|&|/)\s*[A-Z])*)\s*[-–—]\s*(\S.*)$"  # "A- ", "A – ", "A et C- "
 )
 BULLET = re.compile(r"^\s*[-–•o]\s+(\S.*)$")
 PLAN_TABLE_HEADER = re.compile(r"^\s*III\.2\.?\s+LE PLAN D.ACTIONS", re.IGNORECASE)
@@ -95,6 +95,7 @@ class _Fiche:
     public: list[str] = field(default_factory=list)
     programmes: list[list[str]] = field(default_factory=list)
     indicators: list[dict] = field(default_factory=list)
+    duplicate_letters: list[str] = field(default_factory=list)
 
 
 class CarcassonneParser:
@@ -264,43 +265,39 @@ class CarcassonneParser:
         sections: list[SectionDraft],
         fiche_sections: dict[str, str],
     ) -> None:
-        """Objective, numbered actions (the fiches), partners, objective… in reading order."""
-        blocks: list[tuple[str, list[int]]] = []  # ("action"|"text", line numbers)
+        """The table's three columns come one after the other: an objective, its numbered
+        actions (the fiches), their partners, the next objective… A paragraph starting in
+        lower case continues the previous one (a cell that wrapped across a blank line)."""
+        paragraphs: list[list[int]] = []
+        fresh = True
         for n in range(start, end):
             line = self.line(n)
-            if not line.strip() or line.strip().startswith("---") or "GENERAUX" in line.upper():
-                if blocks and blocks[-1][0] == "text" and blocks[-1][1]:
-                    blocks.append(("text", []))
-                continue
-            if re.match(r"^\s*LES ACTIONS", line) or re.match(r"^\s*GENERAUX", line):
-                continue
-            if NUMBERED_ACTION.match(line):
-                blocks.append(("action", [n]))
-            elif blocks and blocks[-1][0] == "action" and not _ends_sentence_block(
-                self.line(n - 1)
+            stripped = line.strip()
+            if not stripped or stripped.startswith("---") or re.match(
+                r"^(LES ACTIONS|GENERAUX|LES PARTENAIRES)", stripped
             ):
-                blocks[-1][1].append(n)
+                fresh = True
+                continue
+            if NUMBERED_ACTION.match(line) or (fresh and not stripped[0].islower()):
+                paragraphs.append([n])
+            elif paragraphs:
+                paragraphs[-1].append(n)
             else:
-                if not blocks or blocks[-1][0] != "text":
-                    blocks.append(("text", []))
-                blocks[-1][1].append(n)
-        blocks = [b for b in blocks if b[1]]
-        objective_key = None
-        seen_action = False
+                paragraphs.append([n])
+            fresh = False
         count = 0
-        for index, (kind, numbers) in enumerate(blocks):
-            if kind == "action":
-                seen_action = True
-                match = NUMBERED_ACTION.match(self.line(numbers[0]))
+        objective_key = None
+        for index, numbers in enumerate(paragraphs):
+            first = self.line(numbers[0])
+            if match := NUMBERED_ACTION.match(first):
                 if objective_key:
                     fiche_sections[match.group(1)] = objective_key
                 continue
+            # An objective always heads numbered actions; other paragraphs list partners.
+            following = paragraphs[index + 1] if index + 1 < len(paragraphs) else None
+            if following is None or not NUMBERED_ACTION.match(self.line(following[0])):
+                continue
             text = self.join([self.line(n) for n in numbers])
-            next_is_action = index + 1 < len(blocks) and blocks[index + 1][0] == "action"
-            if _looks_like_partner_list(text) and not next_is_action:
-                continue
-            if seen_action and not next_is_action:
-                continue
             count += 1
             objective_key = f"{a_key}.O{count}"
             sections.append(
@@ -313,7 +310,6 @@ class CarcassonneParser:
                     span=Span(self.document, numbers[0], numbers[-1]),
                 )
             )
-            seen_action = False
 
     def _sections_from_banners(self) -> list[SectionDraft]:
         sections, seen = [], set()
@@ -354,10 +350,10 @@ class CarcassonneParser:
             line = self.line(n)
             stripped = line.strip()
             if not stripped:
-                if state in ("pilotage", "partners", "strategic", "public") and (
+                if state in ("pilotage", "partners", "strategic") and (
                     state != "pilotage" or fiche.pilotage
                 ):
-                    state = "body" if state != "public" else "tail"
+                    state = "body"
                 continue
             if PAGE_NUMBER.match(line):
                 self.skip(n, "numéro de page")
@@ -391,10 +387,10 @@ class CarcassonneParser:
             elif (m := STRATEGIC.match(line)) and state == "body":
                 fiche.strategic = [m.group(1)]
                 state = "strategic"
-            elif state == "strategic":
-                fiche.strategic.append(line)
             elif ACTIONS_HEADER.match(line) and state in ("body", "strategic"):
                 state = "actions"
+            elif state == "strategic":
+                fiche.strategic.append(line)
             elif state == "body":
                 fiche.context.append(line)
             elif GRID_HEADER.match(line) and state == "actions":
@@ -408,7 +404,9 @@ class CarcassonneParser:
             elif (m := PUBLIC.match(line)) and state in ("grid", "tail"):
                 fiche.public = [m.group(1)]
                 state = "public"
-            elif state == "public" and not PROGRAMMES_HEADER.match(line):
+            elif state == "public" and not (
+                PROGRAMMES_HEADER.match(line) or INDICATORS_HEADER.match(line)
+            ):
                 fiche.public.append(line)
             elif PROGRAMMES_HEADER.match(line):
                 state = "programmes"
@@ -416,7 +414,9 @@ class CarcassonneParser:
                 state = "indicators"
             elif state == "programmes":
                 bullet = BULLET.match(line)
-                if bullet:
+                if line.strip() in ("-", "–"):
+                    self.skip(n, "tiret seul : aucun programme indiqué")
+                elif bullet:
                     fiche.programmes.append([bullet.group(1)])
                 elif fiche.programmes:
                     fiche.programmes[-1].append(line)
@@ -498,13 +498,17 @@ class CarcassonneParser:
         stripped = line.strip()
         letter_only = re.fullmatch(r"([A-Z])", stripped)
         letter_text = re.match(r"^([A-Z])\s+([A-ZÀ-Ýa-zà-ÿ«\"(].*)$", stripped)
-        if letter_only and letter_only.group(1) == expected:
-            current = {"letter": expected, "text": [], "deadline": [], "lines": [n]}
-            fiche.actions.append(current)
-            return current, chr(ord(expected) + 1)
-        if letter_text and letter_text.group(1) == expected and letter_text.group(2)[0].isupper():
-            current = {"letter": expected, "text": [], "deadline": [], "lines": [n]}
-            fiche.actions.append(current)
+        # A letter repeated after a complete action (fiche 34 has two "A") starts a new action.
+        repeated = current is not None and current["done"] and current["letter"]
+        if letter_only and letter_only.group(1) in (expected, repeated):
+            current = self._new_action(letter_only.group(1), n, fiche)
+            return current, chr(ord(current["letter"]) + 1)
+        if (
+            letter_text
+            and letter_text.group(1) in (expected, repeated)
+            and letter_text.group(2)[0].isupper()
+        ):
+            current = self._new_action(letter_text.group(1), n, fiche)
             rest = letter_text.group(2)
             trailing = TRAILING_DEADLINE.match(rest)
             if trailing:
@@ -512,12 +516,13 @@ class CarcassonneParser:
                 current["deadline"].append(trailing.group(2))
             else:
                 current["text"].append(rest)
-            return current, chr(ord(expected) + 1)
+            return current, chr(ord(current["letter"]) + 1)
         if current is None:
             self.skip(n, "texte avant la première action")
             return current, expected
         current["lines"].append(n)
         if DONE_COLUMN.match(line):
+            current["done"] = True
             return current, expected
         if DEADLINE.match(line):
             current["deadline"].append(stripped)
@@ -525,12 +530,22 @@ class CarcassonneParser:
             current["text"].append(line)
         return current, expected
 
+    def _new_action(self, letter: str, n: int, fiche: _Fiche) -> dict:
+        if any(a["letter"] == letter for a in fiche.actions):
+            fiche.duplicate_letters.append(letter)
+        action = {"letter": letter, "text": [], "deadline": [], "lines": [n], "done": False}
+        fiche.actions.append(action)
+        return action
+
     def _indicator_line(self, n: int, line: str, fiche: _Fiche, kind: str) -> None:
         letters = INDICATOR_LETTERS.match(line)
         bullet = BULLET.match(line)
         stripped = line.strip()
+        if stripped in ("-", "–"):
+            self.skip(n, "tiret seul : aucun indicateur indiqué")
+            return
         if letters:
-            found = re.findall(r"[A-H]", letters.group(1))
+            found = re.findall(r"[A-Z]", letters.group(1))
             fiche.indicators.append(
                 {"kind": kind, "letters": found, "text": [letters.group(2)], "lines": [n]}
             )
@@ -571,6 +586,18 @@ class CarcassonneParser:
         if not fiche.pilotage:
             flags.append(ReviewFlag("pilots", "Aucune ligne « Pilotage » trouvée.", span))
 
+        for letter in fiche.duplicate_letters:
+            flags.append(
+                ReviewFlag("actions", f"Deux actions portent la lettre {letter} dans le document.")
+            )
+        if not fiche.objectives:
+            flags.append(
+                ReviewFlag(
+                    "operational_objectives",
+                    "Aucun objectif opérationnel lisible dans le texte de cette fiche.",
+                    span,
+                )
+            )
         links = list(dict.fromkeys(fiche.links))
         for topic in fiche.link_topics:
             target = _fiche_by_topic(topic, all_fiches, self)
@@ -687,15 +714,6 @@ def _fiche_by_topic(topic: str, fiches: list[_Fiche], parser: CarcassonneParser)
             if f"({word})" in parser.join(fiche.title):
                 return fiche.number
     return None
-
-
-def _looks_like_partner_list(text: str) -> bool:
-    head = text.split(",", 1)[0].strip()
-    return text.count(",") >= 2 and (head.isupper() or head in ("Département", "Région"))
-
-
-def _ends_sentence_block(previous: str) -> bool:
-    return not previous.strip()
 
 
 def _title_case_cls(raw: str) -> str:

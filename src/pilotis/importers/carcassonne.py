@@ -35,7 +35,9 @@ FICHE_HEADER = re.compile(r"^\s*Fiche\s+(?:action\s+)?n°\s*(\d+)\s*$", re.IGNOR
 AMBITION_BANNER = re.compile(r"^\s*AMBITION\s+(\d+)\s*:?\s*(.*)$")
 PILOTAGE = re.compile(r"^\s*(co-?\s*pilotage|pilotage)\s*:\s*(.*)$", re.IGNORECASE)
 PARTNERS = re.compile(r"^\s*partenaires\s*:\s*(.*)$", re.IGNORECASE)
-FICHE_LINK = re.compile(r"^\s*Liens?\s+(?:avec\s+)?(?:les\s+|la\s+)?fiches?[- ]actions?\b(.*)$")
+FICHE_LINK = re.compile(
+    r"^\s*Liens?\s+(?:avec\s+)?(?:les\s+|la\s+)?[Ff]iches?[- ]actions?\b(.*)$"
+)
 OTHER_LINK = re.compile(r"^\s+Liens?\s+avec\s+(?!d.autres projets)(.+)$")
 STRATEGIC = re.compile(r"^\s*Objectif\s+strat[ée]gique\s*:?\s*(.*)$", re.IGNORECASE)
 ACTIONS_HEADER = re.compile(r"^\s*D[ée]clinaison des actions", re.IGNORECASE)
@@ -472,7 +474,8 @@ class CarcassonneParser:
                 self.skip(number, "numéro de page")
                 continue
             objective.append(line)
-            if not line.endswith(" "):
+            # A line cut after a hyphen ("bien-") has no trailing space either.
+            if not line.endswith((" ", "-")):
                 fiche.objectives.append(objective)
                 objective = []
         if objective:

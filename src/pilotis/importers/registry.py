@@ -1,0 +1,64 @@
+"""Entry point of every import: decode the bytes, recognise the format, run its parser."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from pilotis.importers import carcassonne
+from pilotis.importers.decoding import decode_text
+from pilotis.importers.draft import ParseError, PlanDraft
+
+
+@dataclass(frozen=True)
+class Format:
+    code: str
+    label: str  # French, shown to users
+    detect: Callable[[str], bool]
+    parse: Callable[[str, str], PlanDraft]
+
+
+FORMATS: list[Format] = [
+    Format(
+        code="cls-ambitions",
+        label="Contrat local de santé en ambitions et fiches action (modèle Carcassonne Agglo)",
+        detect=carcassonne.looks_like,
+        parse=carcassonne.parse,
+    ),
+]
+
+
+def detect_format(text: str) -> Format | None:
+    return next((f for f in FORMATS if f.detect(text)), None)
+
+
+def parse_document(data: bytes, filename: str) -> PlanDraft:
+    """Parse an uploaded document into a PlanDraft, or raise ParseError with a French message."""
+    name = PurePath(filename).name or "document"
+    if name.lower().endswith(".json"):
+        return _parse_json(data, name)
+    text = decode_text(data, name)
+    fmt = detect_format(text)
+    if fmt is None:
+        raise ParseError(
+            f"Le document « {name} » n'est pas reconnu comme un plan importable : aucune fiche "
+            "action (« Fiche n°… » suivie d'une « Déclinaison des actions ») n'y a été trouvée. "
+            "Formats reconnus : " + " ; ".join(f.label for f in FORMATS) + "."
+        )
+    return fmt.parse(text, name)
+
+
+def _parse_json(data: bytes, name: str) -> PlanDraft:
+    import json
+
+    from pilotis.plans.export import plan_from_dict
+
+    try:
+        payload = json.loads(decode_text(data, name))
+    except json.JSONDecodeError as exc:
+        raise ParseError(
+            f"Le fichier « {name} » n'est pas un JSON valide (ligne {exc.lineno}, colonne "
+            f"{exc.colno}) : {exc.msg}."
+        ) from exc
+    return plan_from_dict(payload)

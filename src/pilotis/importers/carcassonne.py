@@ -35,9 +35,7 @@ FICHE_HEADER = re.compile(r"^\s*Fiche\s+(?:action\s+)?n°\s*(\d+)\s*$", re.IGNOR
 AMBITION_BANNER = re.compile(r"^\s*AMBITION\s+(\d+)\s*:?\s*(.*)$")
 PILOTAGE = re.compile(r"^\s*(co-?\s*pilotage|pilotage)\s*:\s*(.*)$", re.IGNORECASE)
 PARTNERS = re.compile(r"^\s*partenaires\s*:\s*(.*)$", re.IGNORECASE)
-FICHE_LINK = re.compile(
-    r"^\s*Liens?\s+(?:avec\s+)?(?:les\s+|la\s+)?[Ff]iches?[- ]actions?\b(.*)$"
-)
+FICHE_LINK = re.compile(r"^\s*Liens?\s+(?:avec\s+)?(?:les\s+|la\s+)?[Ff]iches?[- ]actions?\b(.*)$")
 OTHER_LINK = re.compile(r"^\s+Liens?\s+avec\s+(?!d.autres projets)(.+)$")
 STRATEGIC = re.compile(r"^\s*Objectif\s+strat[ée]gique\s*:?\s*(.*)$", re.IGNORECASE)
 ACTIONS_HEADER = re.compile(r"^\s*D[ée]clinaison des actions", re.IGNORECASE)
@@ -224,9 +222,9 @@ class CarcassonneParser:
         )
         sections: list[SectionDraft] = []
         fiche_sections: dict[str, str] = {}
-        ambition_lines = [
-            n for n in range(start, end) if AMBITION_BANNER.match(self.line(n))
-        ] + [end]
+        ambition_lines = [n for n in range(start, end) if AMBITION_BANNER.match(self.line(n))] + [
+            end
+        ]
         for a_index, a_line in enumerate(ambition_lines[:-1]):
             a_end = ambition_lines[a_index + 1]
             number = AMBITION_BANNER.match(self.line(a_line)).group(1)
@@ -241,7 +239,8 @@ class CarcassonneParser:
                     key=a_key,
                     level=0,
                     number=number,
-                    title=self.join(title_lines),
+                    # A stray dash of the table's rule sometimes ends the title line.
+                    title=self.join(title_lines).rstrip(" -–"),
                     parent_key=None,
                     span=Span(self.document, a_line, a_end - 1),
                 )
@@ -275,8 +274,10 @@ class CarcassonneParser:
         for n in range(start, end):
             line = self.line(n)
             stripped = line.strip()
-            if not stripped or stripped.startswith("---") or re.match(
-                r"^(LES ACTIONS|GENERAUX|LES PARTENAIRES)", stripped
+            if (
+                not stripped
+                or stripped.startswith("---")
+                or re.match(r"^(LES ACTIONS|GENERAUX|LES PARTENAIRES)", stripped)
             ):
                 fresh = True
                 continue
@@ -556,15 +557,15 @@ class CarcassonneParser:
             fiche.indicators.append(
                 {"kind": kind, "letters": [], "text": [bullet.group(1)], "lines": [n]}
             )
-        elif fiche.indicators and fiche.indicators[-1]["kind"] == kind and (
-            stripped[0].islower() or fiche.indicators[-1]["text"][-1].rstrip().endswith(",")
+        elif (
+            fiche.indicators
+            and fiche.indicators[-1]["kind"] == kind
+            and (stripped[0].islower() or fiche.indicators[-1]["text"][-1].rstrip().endswith(","))
         ):
             fiche.indicators[-1]["text"].append(line)
             fiche.indicators[-1]["lines"].append(n)
         else:
-            fiche.indicators.append(
-                {"kind": kind, "letters": [], "text": [line], "lines": [n]}
-            )
+            fiche.indicators.append({"kind": kind, "letters": [], "text": [line], "lines": [n]})
 
     # --- from working state to draft -----------------------------------------------------
 
@@ -681,7 +682,7 @@ _STATE_LABELS = {
 
 
 def _deadline_years(text: str, start_year: int | None) -> list[int]:
-    """"Années 1, 2, 3, 4 et 5" -> [1, 2, 3, 4, 5]; "2024" with start 2024 -> [1]."""
+    """ "Années 1, 2, 3, 4 et 5" -> [1, 2, 3, 4, 5]; "2024" with start 2024 -> [1]."""
     text = re.sub(r"O\s*/\s*N", "", text)
     years: list[int] = []
     for token in re.findall(r"\d+", text):
@@ -710,7 +711,7 @@ def _paragraphs(lines: list[str], parser: CarcassonneParser) -> str:
 
 
 def _fiche_by_topic(topic: str, fiches: list[_Fiche], parser: CarcassonneParser) -> str | None:
-    """"sur les CPS" -> the fiche whose title carries "(CPS)"."""
+    """ "sur les CPS" -> the fiche whose title carries "(CPS)"."""
     words = [w for w in re.findall(r"[A-Z]{2,}", topic)]
     for word in words:
         for fiche in fiches:
@@ -720,12 +721,14 @@ def _fiche_by_topic(topic: str, fiches: list[_Fiche], parser: CarcassonneParser)
 
 
 def _title_case_cls(raw: str) -> str:
-    """"LE CONTRAT LOCAL DE SANTE DE CARCASSONNE AGGLO 2024-2029" -> readable French title."""
+    """ "LE CONTRAT LOCAL DE SANTE DE CARCASSONNE AGGLO 2024-2029" -> readable French title."""
     text = squash(raw)
     match = re.match(r"^(?:LE\s+)?CONTRAT LOCAL DE SANT[EÉ]\s+(?:DE\s+|DU\s+|DES\s+)?(.*)$", text)
     if not match:
         return text
-    rest = " ".join(w if re.fullmatch(r"[\d\-–]+", w) else w.capitalize() for w in match.group(1).split())
+    rest = " ".join(
+        w if re.fullmatch(r"[\d\-–]+", w) else w.capitalize() for w in match.group(1).split()
+    )
     return f"Contrat local de santé de {rest}"
 
 

@@ -74,7 +74,8 @@ class FicheDraft:
     operational_objectives: list[str] = field(default_factory=list)
     actions: list[ActionDraft] = field(default_factory=list)
     public: str = ""
-    programmes: list[str] = field(default_factory=list)  # as written, e.g. "PRS Occitanie 2023-2028"
+    # Programmes as written, e.g. "PRS Occitanie 2023-2028".
+    programmes: list[str] = field(default_factory=list)
     indicators: list[IndicatorDraft] = field(default_factory=list)
     # Fields some formats carry and others do not: facilitators, obstacles, funding, calendar…
     extra: dict[str, str] = field(default_factory=dict)

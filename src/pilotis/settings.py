@@ -71,7 +71,9 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "dsfr.context_processors.site_config",
+                # Replaces dsfr.context_processors.site_config, which queries the DB per page.
+                "pilotis.core.context_processors.site_config",
+                "pilotis.plans.context_processors.plan_permissions",
             ],
         },
     },

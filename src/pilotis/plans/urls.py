@@ -1,3 +1,5 @@
+"""URLs of the plan pages, the search and the import."""
+
 from django.urls import path
 
 from pilotis.plans import views
@@ -6,4 +8,17 @@ app_name = "plans"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("recherche/", views.search, name="search"),
+    # Before "plans/<slug>/" so that "import" is never read as a plan identifier.
+    path("plans/import/", views.import_document, name="import"),
+    path("plans/<slug:slug>/", views.overview, name="overview"),
+    path("plans/<slug:slug>/export.json", views.export_json, name="export_json"),
+    path("plans/<slug:slug>/rapport-import/", views.import_report, name="import_report"),
+    path("plans/<slug:slug>/organisations/", views.organisations, name="organisations"),
+    path(
+        "plans/<slug:slug>/organisations/<slug:key>/",
+        views.organisation_detail,
+        name="organisation",
+    ),
+    path("plans/<slug:slug>/fiches/<str:number>/", views.fiche_detail, name="fiche"),
 ]

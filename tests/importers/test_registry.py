@@ -1,0 +1,113 @@
+"""Bad input gets a clear French message naming the problem; good input in any encoding parses."""
+
+import contextlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pilotis.importers.draft import ParseError, PlanDraft
+from pilotis.importers.registry import detect_format, parse_document
+from tests.seeds import BROCHURE, CARCASSONNE, carcassonne_draft, seed_bytes
+
+
+def summary(draft: PlanDraft):
+    return (
+        len(draft.fiches),
+        sum(len(f.actions) for f in draft.fiches),
+        [(f.number, f.title, f.span.first_line, f.span.last_line) for f in draft.fiches],
+        [[(a.letter, a.text, a.deadline_years) for a in f.actions] for f in draft.fiches],
+        [[(i.kind, i.actions, i.text) for i in f.indicators] for f in draft.fiches],
+        [[(r.as_written, r.organisation) for r in f.roles] for f in draft.fiches],
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", "est vide"),
+        (b"   \n\n \r\n", "est vide"),
+        (b"\x00\x01\x02\x03binary\x00\xff" * 50, "fichier binaire"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "est un PDF"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "archive ZIP ou un document Office"),
+        ("Compte rendu de réunion\nRien à voir.\n".encode(), "n'est pas reconnu"),
+    ],
+    ids=["empty", "blank", "binary", "pdf", "zip", "not-a-plan"],
+)
+def test_bad_input_is_refused_with_a_french_message(data, expected):
+    with pytest.raises(ParseError) as error:
+        parse_document(data, "contrat.txt")
+    message = str(error.value)
+    assert expected in message
+    assert "« contrat.txt »" in message  # the message names the file
+
+
+def test_a_document_that_is_not_a_cls_is_refused():
+    with pytest.raises(ParseError, match="n'est pas reconnu comme un plan importable"):
+        parse_document(seed_bytes(BROCHURE), BROCHURE)
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "latin-1"])
+def test_windows_1252_and_latin_1_files_give_the_same_plan(encoding):
+    # The contract holds a few characters these encodings lack (arrows): they become "?".
+    text = seed_bytes(CARCASSONNE).decode("utf-8")
+    legacy = text.encode(encoding, errors="replace")
+    same_text_in_utf8 = legacy.decode(encoding).encode("utf-8")
+    draft = parse_document(legacy, CARCASSONNE)
+    assert summary(draft) == summary(parse_document(same_text_in_utf8, CARCASSONNE))
+    assert len(draft.fiches) == 55
+    assert draft.fiches[1].title == "Soutenir la parentalité"
+
+
+def test_windows_line_endings_give_the_same_plan_and_line_numbers():
+    crlf = seed_bytes(CARCASSONNE).replace(b"\n", b"\r\n")
+    assert summary(parse_document(crlf, CARCASSONNE)) == summary(carcassonne_draft())
+
+
+def test_utf8_bom_is_ignored():
+    bom = b"\xef\xbb\xbf" + seed_bytes(CARCASSONNE)
+    assert summary(parse_document(bom, CARCASSONNE)) == summary(carcassonne_draft())
+
+
+def test_duplicate_fiche_numbers_are_refused_with_the_numbers():
+    text = seed_bytes(CARCASSONNE).decode("utf-8").replace("Fiche n°3 \n", "Fiche n°2 \n")
+    with pytest.raises(ParseError, match="plusieurs fiches numérotées 2"):
+        parse_document(text.encode(), CARCASSONNE)
+
+
+def test_format_detection():
+    assert detect_format(seed_bytes(CARCASSONNE).decode()).code == "cls-ambitions"
+    assert detect_format(seed_bytes(BROCHURE).decode()) is None
+
+
+_SEED_LINES = seed_bytes(CARCASSONNE).decode("utf-8").split("\n")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=2000))
+def test_random_text_never_raises_anything_but_parse_error(text):
+    with contextlib.suppress(ParseError):
+        parse_document(text.encode("utf-8", "surrogatepass"), "x.txt")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    start=st.integers(0, len(_SEED_LINES)),
+    length=st.integers(0, 3000),
+    shuffle_seed=st.randoms(use_true_random=False),
+    shuffle=st.booleans(),
+)
+def test_truncated_or_shuffled_contract_gives_a_draft_or_a_clear_error(
+    start, length, shuffle_seed, shuffle
+):
+    lines = _SEED_LINES[start : start + length]
+    if shuffle:
+        blocks = "\n".join(lines).split("\n\n")
+        shuffle_seed.shuffle(blocks)
+        lines = "\n\n".join(blocks).split("\n")
+    try:
+        draft = parse_document("\n".join(lines).encode(), "extrait.txt")
+    except ParseError as error:
+        assert str(error)
+    else:
+        assert draft.fiches

@@ -150,7 +150,8 @@ def fiche_search_text(fiche: FicheDraft, organisations: Mapping[str, Organisatio
         fiche.strategic_objective,
         *fiche.operational_objectives,
         *(a.text for a in fiche.actions),
-        *(i.text for i in fiche.indicators),
+        # Result indicators then monitoring ones, as exported, so a round trip keeps the text.
+        *(i.text for i in sorted(fiche.indicators, key=lambda i: i.kind != "result")),
         fiche.public,
         *fiche.programmes,
     ]

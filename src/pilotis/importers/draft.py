@@ -41,6 +41,9 @@ class ActionDraft:
     deadline_years: list[int]  # contract years (1 = signature year); empty when not stated
     deadline_as_written: str
     span: Span
+    # Format-specific details kept as written, e.g. {"calendrier": "1 mois après la signature
+    # des ACI", "start_month": "1"} for a CPTS project counted from its ACI contract.
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -101,6 +104,15 @@ class SectionDraft:
 
 
 @dataclass
+class CommuneDraft:
+    """A commune of a plan's perimeter, as the document lists it."""
+
+    name: str
+    insee_code: str = ""
+    population: int | None = None
+
+
+@dataclass
 class UnplacedLine:
     line: int
     text: str
@@ -121,12 +133,17 @@ class PlanDraft:
     territory_name: str = ""
     territory_level: str = ""  # Territory.Level value
     territory_code: str = ""
+    # Communes of the perimeter when the document lists them (a CPTS project does).
+    perimeter: list[CommuneDraft] = field(default_factory=list)
     sections: list[SectionDraft] = field(default_factory=list)
     fiches: list[FicheDraft] = field(default_factory=list)
     organisations: list[OrganisationDraft] = field(default_factory=list)
     unplaced: list[UnplacedLine] = field(default_factory=list)
     # Lines of the fiche part the parser read (first, last); the report counts coverage on them.
     fiche_part: tuple[int, int] | None = None
+    # Plan-level structured data some formats carry, JSON-serialisable: "budget" (CPTS),
+    # "governance" and "members" (CPTS), "key_figures" (PRS Data repère)… See each parser.
+    extra: dict = field(default_factory=dict)
 
 
 class ParseError(ValueError):

@@ -128,6 +128,7 @@ class UserFactory(DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"agent{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import Truncator
@@ -25,6 +25,7 @@ from pilotis.importers import registry
 from pilotis.importers.draft import ParseError, PlanDraft
 from pilotis.importers.persist import save_draft
 from pilotis.plans import display, perms
+from pilotis.plans.export import plan_to_json
 from pilotis.plans.models import (
     Action,
     Fiche,
@@ -115,9 +116,10 @@ def fiche_detail(request, slug, number):
         number=number,
     )
     plan = fiche.plan
-    sections = list(plan.sections.only("parent", "depth", "number", "title", "key"))
+    # "plan" stays loaded: the related manager reads plan_id on each row to attach `plan`.
+    sections = list(plan.sections.only("plan", "parent", "depth", "number", "title", "key"))
     chain = display.ancestors(fiche.section_id, sections)
-    siblings = plan.fiches.only("number", "title", "position")
+    siblings = plan.fiches.only("plan", "number", "title", "position")
     previous = (
         siblings.filter(
             Q(position__lt=fiche.position) | Q(position=fiche.position, pk__lt=fiche.pk)
@@ -203,7 +205,14 @@ def organisation_detail(request, slug, key):
     plan = organisation.plan
     roles = list(
         organisation.fiche_roles.select_related("fiche")
-        .only("role", "as_written", "fiche__number", "fiche__title", "fiche__position")
+        .only(
+            "organisation",  # read by the related manager on each row
+            "role",
+            "as_written",
+            "fiche__number",
+            "fiche__title",
+            "fiche__position",
+        )
         .order_by("fiche__position", "fiche__pk", "position")
     )
     context = {
@@ -230,7 +239,7 @@ def import_report(request, slug):
     unplaced = list(plan.unplaced_lines.all())
     # Flags are a JSON list: filtering "non-empty" in SQL differs between SQLite and PostgreSQL,
     # and a plan has at most a few hundred fiches, so the filter runs here.
-    fiches = plan.fiches.order_by("position", "pk").only("number", "title", "review_flags")
+    fiches = plan.fiches.order_by("position", "pk").only("plan", "number", "title", "review_flags")
     flagged = [(f, display.flag_items(f.review_flags)) for f in fiches if f.review_flags]
     context = {
         "plan": plan,
@@ -247,13 +256,9 @@ def import_report(request, slug):
 
 @require_GET
 def export_json(request, slug):
-    # Imported here so the plan pages keep working while the export module evolves.
-    from pilotis.plans.export import plan_to_dict
-
     plan = get_object_or_404(Plan, slug=slug)
-    response = JsonResponse(
-        plan_to_dict(plan), json_dumps_params={"ensure_ascii": False, "indent": 2}
-    )
+    # The same text as `pilotis export`, so a downloaded file and a command's output compare equal.
+    response = HttpResponse(plan_to_json(plan), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{plan.slug}.json"'
     return response
 

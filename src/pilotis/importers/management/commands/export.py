@@ -1,0 +1,53 @@
+"""`pilotis export`: list the stored plans, or write one plan in the JSON exchange format."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from pilotis.plans.export import plan_to_json
+from pilotis.plans.models import Plan
+
+
+class Command(BaseCommand):
+    help = "Exporte un plan enregistré au format JSON (voir docs/export-format.md)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("plan", nargs="?", help="identifiant du plan (voir --list)")
+        parser.add_argument(
+            "--list",
+            dest="list_plans",
+            action="store_true",
+            help="liste les identifiants des plans enregistrés",
+        )
+        parser.add_argument("--format", choices=["json"], default="json", help="format (json)")
+        parser.add_argument("--output", help="fichier à écrire (par défaut : la sortie standard)")
+
+    def handle(
+        self, *args, plan: str | None, list_plans: bool, output: str | None, **options
+    ) -> None:
+        if list_plans:
+            for slug in Plan.objects.order_by("slug").values_list("slug", flat=True):
+                self.stdout.write(slug)
+            return
+        if not plan:
+            self._fail(
+                "Indiquez l'identifiant du plan à exporter (voir « pilotis export --list »)."
+            )
+        stored = Plan.objects.filter(slug=plan).first()
+        if stored is None:
+            self._fail(f"Aucun plan « {plan} » (voir « pilotis export --list »).")
+        text = plan_to_json(stored)
+        if output is None:
+            self.stdout.write(text, ending="")
+            return
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            self._fail(f"Impossible d'écrire « {output} » : {exc.strerror or exc}.")
+        self.stdout.write(f"Plan « {plan} » exporté dans « {output} ».")
+
+    def _fail(self, message: str) -> None:
+        self.stderr.write(message)
+        raise SystemExit(1)

@@ -1,0 +1,93 @@
+"""`pilotis seed_demo`: import the seed documents and create the demonstration coordinator."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from pilotis.importers import registry
+from pilotis.importers.draft import ParseError
+from pilotis.importers.persist import save_draft
+from pilotis.importers.report import summary_lines
+
+USERNAME = "coordinatrice"
+# Must match pilotis.plans.perms.COORDINATORS_GROUP, which grants the import pages.
+GROUP = "coordinateurs"
+LOGIN_URL = "http://127.0.0.1:8000/comptes/login/"
+
+
+class Command(BaseCommand):
+    help = (
+        "Importe les documents de démonstration (PILOTIS_SEEDS_DIR) que Pilotis sait lire et "
+        "crée le compte de démonstration « coordinatrice ». Peut être relancée sans risque ; "
+        "-v 2 donne la raison de chaque document ignoré."
+    )
+
+    def handle(self, *args, **options) -> None:
+        self._import_seeds(options["verbosity"])
+        self._coordinator()
+        self.stdout.write(f"Connexion : {LOGIN_URL}")
+
+    def _import_seeds(self, verbosity: int) -> None:
+        seeds_dir = settings.SEEDS_DIR
+        if not seeds_dir.is_dir():
+            self.stdout.write(
+                f"Dossier des documents de démonstration introuvable : {seeds_dir} "
+                "(variable PILOTIS_SEEDS_DIR) ; aucun plan importé."
+            )
+            return
+        paths = sorted(seeds_dir.glob("*.txt"))
+        self.stdout.write(f"Documents de démonstration : {seeds_dir} ({len(paths)} fichiers .txt)")
+        for path in paths:
+            data = path.read_bytes()
+            try:
+                draft = registry.parse_document(data, path.name)
+                summary = save_draft(draft, source_sha256=hashlib.sha256(data).hexdigest())
+            except ParseError as exc:
+                # Other formats come with their parsers; the full reason only on demand.
+                self.stdout.write(f"{path.name} : ignoré (format pas encore pris en charge).")
+                if verbosity >= 2:
+                    self.stdout.write(f"  {exc}")
+                continue
+            self.stdout.write(f"{path.name} :")
+            for line in summary_lines(draft, summary):
+                self.stdout.write(f"  {line}")
+
+    @transaction.atomic
+    def _coordinator(self) -> None:
+        group, created = Group.objects.get_or_create(name=GROUP)
+        if created:
+            self.stdout.write(f"Groupe « {GROUP} » créé.")
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=USERNAME).first()
+        if user is None:
+            password = secrets.token_urlsafe(12)
+            user = user_model.objects.create_user(
+                USERNAME,
+                password=password,
+                first_name="Coordinatrice",
+                last_name="de démonstration",
+                is_staff=True,
+            )
+            self.stdout.write(
+                f"Compte de démonstration créé : identifiant « {USERNAME} », mot de passe "
+                f"« {password} » (affiché cette seule fois)."
+            )
+        else:
+            self.stdout.write(
+                f"Le compte « {USERNAME} » existe déjà ; pour changer son mot de passe : "
+                f"pilotis changepassword {USERNAME}"
+            )
+            if not user.is_staff:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+                self.stdout.write(f"Le compte « {USERNAME} » reçoit l'accès à l'administration.")
+        if not user.groups.filter(pk=group.pk).exists():
+            user.groups.add(group)
+            self.stdout.write(f"Le compte « {USERNAME} » rejoint le groupe « {GROUP} ».")

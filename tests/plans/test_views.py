@@ -14,6 +14,7 @@ from pilotis.plans import perms
 from pilotis.plans.export import plan_to_json
 from pilotis.plans.models import Fiche, Plan
 from tests.factories import PASSWORD, UserFactory, create_plan, make_draft
+from tests.seeds import CARCASSONNE, seed_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -372,7 +373,9 @@ def test_import_requires_login(client):
 
 def test_import_forbidden_to_non_coordinators(client):
     client.force_login(UserFactory())
-    assert client.get("/plans/import/").status_code == 403
+    response = client.get("/plans/import/")
+    assert response.status_code == 403
+    assert "Seuls les coordinateurs peuvent importer un plan." in response.content.decode()
     assert client.post("/plans/import/", {"step": "confirm"}).status_code == 403
 
 
@@ -460,3 +463,27 @@ def test_confirm_without_a_preview_saves_nothing(coordinator):
     response = coordinator.post("/plans/import/", {"step": "confirm", "token": "00"}, follow=True)
     assert "Cet aperçu a expiré" in text(response)
     assert Plan.objects.count() == 0
+
+
+@pytest.mark.slow
+def test_carcassonne_contract_through_the_upload_page(coordinator, django_assert_num_queries):
+    """The real contract, uploaded, previewed, confirmed, then read like its paper fiche n°2."""
+    preview = upload(coordinator, seed_bytes(CARCASSONNE), CARCASSONNE)
+    assert "Fiches 55" in text(preview)
+    token = re.search(r'name="token" value="([0-9a-f]+)"', preview.content.decode()).group(1)
+    response = coordinator.post("/plans/import/", {"step": "confirm", "token": token})
+    assert response.status_code == 302
+    plan = Plan.objects.get()
+    coordinator.logout()  # query counts below are the anonymous reader's
+
+    with django_assert_num_queries(9):
+        response = coordinator.get(f"/plans/{plan.slug}/fiches/2/")
+    txt = text(response)
+    assert "Fiche n°2 — Soutenir la parentalité" in txt
+    assert "Co-pilotage Caisse d'allocations familiales de l'Aude écrit « CAF »" in txt
+    assert "Fiche n°4 — Former les professionnels relais" in txt
+    assert "Année 1 (2024)" in txt and "Année 5 (2028)" in txt
+    assert "Action F : Evolution du nombre d’ateliers" in txt
+    with django_assert_num_queries(5):
+        assert "55 fiches" in text(coordinator.get(plan.get_absolute_url()))
+    assert "Soutenir la parentalité" in text(coordinator.get("/recherche/?q=parentalite"))

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods
 
+from pilotis.core.text import fold
 from pilotis.importers import registry
 from pilotis.importers.draft import ParseError, PlanDraft
 from pilotis.importers.persist import save_draft
@@ -136,6 +137,9 @@ def fiche_detail(request, slug, number):
     )
 
     roles = list(fiche.roles.all())
+    for role in roles:
+        # "jeunesse" written for "Jeunesse" says nothing new: show only spellings that differ.
+        role.shows_as_written = fold(role.as_written) != fold(role.organisation.name)
     actions = list(fiche.actions.all())
     indicators = list(fiche.indicators.all())
     columns = display.year_columns(plan.contract_years, plan.start_year, actions)

@@ -39,6 +39,7 @@ from pilotis.plans.models import (
 # The kinds of rows an import writes, in the order the report lists them.
 KINDS = (
     "plan",
+    "communes",
     "sections",
     "organisations",
     "programmes",
@@ -52,6 +53,7 @@ KINDS = (
 )
 
 FicheLink = Fiche.linked_fiches.through
+CommuneLink = Territory.communes.through
 
 
 class DraftError(ParseError):
@@ -150,6 +152,7 @@ def fiche_search_text(fiche: FicheDraft, organisations: Mapping[str, Organisatio
         fiche.strategic_objective,
         *fiche.operational_objectives,
         *(a.text for a in fiche.actions),
+        *(value for a in fiche.actions for value in a.extra.values()),
         # Result indicators then monitoring ones, as exported, so a round trip keeps the text.
         *(i.text for i in sorted(fiche.indicators, key=lambda i: i.kind != "result")),
         fiche.public,
@@ -241,6 +244,11 @@ def _length_problems(draft: PlanDraft) -> list[str]:
         ("le nom du territoire", draft.territory_name, Territory, "name"),
         ("le code du territoire", draft.territory_code, Territory, "code"),
     ]
+    for c in draft.perimeter:
+        checks += [
+            ("le nom d'une commune du périmètre", c.name, Territory, "name"),
+            (f"le code INSEE de {c.name}", c.insee_code, Territory, "code"),
+        ]
     for s in draft.sections:
         checks += [
             (f"la clé de section {s.key}", s.key, Section, "key"),
@@ -331,13 +339,55 @@ class _Writer:
     def _territory(self) -> Territory | None:
         d = self.draft
         if not d.territory_name:
+            if d.perimeter:
+                self.summary.warnings.append(
+                    f"{len(d.perimeter)} communes sont listées mais le périmètre n'a pas de nom : "
+                    "elles ne sont pas enregistrées."
+                )
             return None
         territory, _ = Territory.objects.get_or_create(
             level=d.territory_level or Territory.Level.PERIMETER,
             code=d.territory_code,
             name=d.territory_name,
         )
+        if d.perimeter:
+            self._communes(territory)
         return territory
+
+    def _communes(self, territory: Territory) -> None:
+        """Make the perimeter's communes those the document lists.
+
+        Territories are shared by the plans on them, so a document that lists no commune leaves
+        the known ones alone; one that lists them is taken as the reference.
+        """
+        commune = Territory.Level.COMMUNE
+        wanted = {(c.insee_code, c.name) for c in self.draft.perimeter}
+        known = {
+            (t.code, t.name): t
+            for t in Territory.objects.filter(level=commune, name__in={n for _, n in wanted})
+        }
+        missing = [
+            Territory(level=commune, code=code, name=name)
+            for code, name in sorted(wanted)
+            if (code, name) not in known
+        ]
+        Territory.objects.bulk_create(missing)
+        known |= {(t.code, t.name): t for t in missing}
+        existing = {
+            link.to_territory_id: link
+            for link in CommuneLink.objects.filter(from_territory=territory)
+        }
+        desired = {
+            known[key].pk: {"from_territory_id": territory.pk, "to_territory_id": known[key].pk}
+            for key in wanted
+        }
+        _sync(CommuneLink, existing, desired, self.counts["communes"])
+        self._delete(CommuneLink, "communes", _stale(existing, desired))
+        if any(c.population is not None for c in self.draft.perimeter):
+            self.summary.warnings.append(
+                "Les populations des communes du périmètre ne sont pas enregistrées : "
+                "elles relèvent de l'observatoire."
+            )
 
     def _plan(self) -> Plan:
         d = self.draft
@@ -353,6 +403,7 @@ class _Writer:
             "levels": list(d.levels),
             "source_document": d.document,
             "source_sha256": self.sha256,
+            "extra": dict(d.extra),
         }
         counts = self.counts["plan"]
         plan = Plan.objects.filter(slug=d.slug).first()
@@ -552,6 +603,7 @@ class _Writer:
                     "text": action.text,
                     "deadline_years": list(action.deadline_years),
                     "deadline_as_written": action.deadline_as_written,
+                    "extra": dict(action.extra),
                     "position": position,
                     "source_first_line": first,
                     "source_last_line": last,

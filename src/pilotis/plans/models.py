@@ -18,6 +18,10 @@ class Territory(models.Model):
     level = models.CharField("niveau", max_length=16, choices=Level.choices)
     code = models.CharField("code INSEE ou SIREN", max_length=20, blank=True)
     name = models.CharField("nom", max_length=200)
+    # A perimeter (or an EPCI) is a set of communes; filled when an imported document lists them.
+    communes = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="containers", verbose_name="communes"
+    )
 
     class Meta:
         verbose_name = "territoire"
@@ -49,6 +53,8 @@ class Plan(models.Model):
     source_document = models.CharField("document source", max_length=300, blank=True)
     source_sha256 = models.CharField(max_length=64, blank=True)
     imported_at = models.DateTimeField("importé le", null=True, blank=True)
+    # Plan-level structured data some formats carry (budget, governance, key figures…).
+    extra = models.JSONField("autres données", default=dict, blank=True)
 
     class Meta:
         verbose_name = "plan"
@@ -221,6 +227,8 @@ class Action(Provenance):
     deadline_years = models.JSONField("échéance (années du contrat)", default=list, blank=True)
     deadline_as_written = models.CharField("échéance d'origine", max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Format-specific details kept as written (e.g. a CPTS calendar counted from its ACI contract).
+    extra = models.JSONField("autres précisions", default=dict, blank=True)
 
     class Meta:
         verbose_name = "action"

@@ -19,7 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.text import Truncator
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from pilotis.core.text import fold
 from pilotis.importers import registry
@@ -57,7 +57,7 @@ def _crumb(text: str) -> str:
     return Truncator(text).chars(60)
 
 
-@require_GET
+@require_safe
 def index(request):
     plans = (
         Plan.objects.select_related("perimeter")
@@ -67,7 +67,7 @@ def index(request):
     return render(request, "plans/index.html", {"plans": plans, "title": "Plans"})
 
 
-@require_GET
+@require_safe
 def overview(request, slug):
     plan = get_object_or_404(Plan.objects.select_related("perimeter"), slug=slug)
     sections = list(plan.sections.order_by("position", "pk"))
@@ -97,7 +97,7 @@ def overview(request, slug):
     return render(request, "plans/overview.html", context)
 
 
-@require_GET
+@require_safe
 def fiche_detail(request, slug, number):
     fiche = get_object_or_404(
         Fiche.objects.select_related("plan", "plan__perimeter").prefetch_related(
@@ -176,7 +176,7 @@ def fiche_detail(request, slug, number):
     return render(request, "plans/fiche.html", context)
 
 
-@require_GET
+@require_safe
 def organisations(request, slug):
     plan = get_object_or_404(Plan, slug=slug)
     orgs = plan.organisations.annotate(
@@ -201,7 +201,7 @@ def organisations(request, slug):
     return render(request, "plans/organisations.html", context)
 
 
-@require_GET
+@require_safe
 def organisation_detail(request, slug, key):
     organisation = get_object_or_404(
         Organisation.objects.select_related("plan"), plan__slug=slug, key=key
@@ -237,7 +237,7 @@ def organisation_detail(request, slug, key):
     return render(request, "plans/organisation.html", context)
 
 
-@require_GET
+@require_safe
 def import_report(request, slug):
     plan = get_object_or_404(Plan, slug=slug)
     unplaced = list(plan.unplaced_lines.all())
@@ -258,7 +258,7 @@ def import_report(request, slug):
     return render(request, "plans/import_report.html", context)
 
 
-@require_GET
+@require_safe
 def export_json(request, slug):
     plan = get_object_or_404(Plan, slug=slug)
     # The same text as `pilotis export`, so a downloaded file and a command's output compare equal.
@@ -267,7 +267,7 @@ def export_json(request, slug):
     return response
 
 
-@require_GET
+@require_safe
 def search(request):
     query = request.GET.get("q", "").strip()
     plan_slug = request.GET.get("plan", "").strip()

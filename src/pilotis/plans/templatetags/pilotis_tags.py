@@ -15,7 +15,8 @@ def fr_plural(value, forms: str = "s") -> str:
     """
     singular, _, plural = forms.rpartition(",") if "," in forms else ("", "", forms)
     try:
-        count = len(value) if isinstance(value, Sized) else abs(int(value))
+        sized = isinstance(value, Sized) and not isinstance(value, str)
+        count = len(value) if sized else abs(int(value))
     except (TypeError, ValueError):
         return singular
     return plural if count >= 2 else singular

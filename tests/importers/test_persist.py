@@ -10,7 +10,13 @@ from django.test.utils import CaptureQueriesContext
 
 from pilotis.core.text import fold
 from pilotis.importers import persist
-from pilotis.importers.draft import IndicatorDraft, RoleDraft, SectionDraft, UnplacedLine
+from pilotis.importers.draft import (
+    CommuneDraft,
+    IndicatorDraft,
+    RoleDraft,
+    SectionDraft,
+    UnplacedLine,
+)
 from pilotis.importers.persist import (
     KINDS,
     DraftError,
@@ -301,6 +307,39 @@ def test_dry_run_reports_without_writing():
     assert summary.counts["fiches"].created == 2
     assert summary.dry_run and summary.plan_id is None
     assert all(not rows for rows in snapshot().values())
+
+
+@pytest.mark.django_db
+def test_perimeter_communes_and_extras():
+    draft = make_draft(1, extra={"key_figures": [{"label": "Population", "value": 60000}]})
+    draft.perimeter = [CommuneDraft("Trèbes", "11397", 5800), CommuneDraft("Berriac", "11037")]
+    draft.fiches[0].actions[0].extra = {"calendrier": "dès la signature des ACI"}
+    summary = save_draft(draft)
+    plan = Plan.objects.get()
+    assert plan.extra == {"key_figures": [{"label": "Population", "value": 60000}]}
+    assert Action.objects.get(letter="A").extra == {"calendrier": "dès la signature des ACI"}
+    assert "des aci" in Fiche.objects.get().search_text
+    assert sorted(plan.perimeter.communes.values_list("name", "code", "level")) == [
+        ("Berriac", "11037", "commune"),
+        ("Trèbes", "11397", "commune"),
+    ]
+    assert summary.counts["communes"].created == 2
+    assert summary.warnings == [
+        "Les populations des communes du périmètre ne sont pas enregistrées : "
+        "elles relèvent de l'observatoire."
+    ]
+
+    # Another document listing other communes replaces the set; one listing none keeps it.
+    draft.perimeter = [CommuneDraft("Berriac", "11037"), CommuneDraft("Pennautier", "11279")]
+    summary = save_draft(draft)
+    assert (summary.counts["communes"].created, summary.counts["communes"].deleted) == (1, 1)
+    assert sorted(plan.perimeter.communes.values_list("name", flat=True)) == [
+        "Berriac",
+        "Pennautier",
+    ]
+    draft.perimeter = []
+    assert not save_draft(draft).changed
+    assert plan.perimeter.communes.count() == 2
 
 
 # --- Atomicity --------------------------------------------------------------------------------

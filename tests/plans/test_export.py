@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pilotis.importers.draft import ParseError
+from pilotis.importers.draft import CommuneDraft, ParseError
 from pilotis.importers.persist import save_draft
 from pilotis.plans.export import (
     FORMAT,
@@ -37,7 +37,13 @@ def test_plan_fields():
     assert data["signatories"] == ["ARS Occitanie", "Test Agglo"]
     assert data["signature_date"] == "2024-02-15"
     assert (data["start_year"], data["duration_years"]) == (2024, 5)
-    assert data["perimeter"] == {"name": "Test Agglo", "level": "epci", "code": "200000000"}
+    assert data["perimeter"] == {
+        "name": "Test Agglo",
+        "level": "epci",
+        "code": "200000000",
+        "communes": [],
+    }
+    assert data["extra"] == {}
     assert data["levels"] == ["Ambition", "Objectif général"]
     assert data["source"]["document"] == "cls-test.txt"
     assert data["source"]["sha256"] == "f" * 64
@@ -100,6 +106,7 @@ def test_fiche_content():
         "deadline_years": [1, 2],
         "deadline_as_written": "Années 1 et 2",
         "calendar_years": [2024, 2025],
+        "extra": {},
         "source": {"first_line": 1060, "last_line": 1062},
     }
     assert fiche["public"] == "Enfants, parents"
@@ -137,6 +144,30 @@ def test_fiche_content():
         }
     ]
     assert fiche["source"] == {"document": "cls-test.txt", "first_line": 1050, "last_line": 1095}
+
+
+@pytest.mark.django_db
+def test_communes_and_extras_are_exported_and_read_back(django_assert_num_queries):
+    draft = make_draft(1, extra={"budget": [{"mission": "1", "montant": 1000}]})
+    draft.perimeter = [CommuneDraft("Trèbes", "11397"), CommuneDraft("Berriac", "11037")]
+    draft.fiches[0].actions[0].extra = {"calendrier": "1 mois après la signature des ACI"}
+    save_draft(draft)
+    plan = Plan.objects.get()
+    with django_assert_num_queries(10):
+        data = plan_to_dict(plan)
+    assert data["perimeter"]["communes"] == [
+        {"name": "Berriac", "insee_code": "11037"},
+        {"name": "Trèbes", "insee_code": "11397"},
+    ]
+    assert data["extra"] == {"budget": [{"mission": "1", "montant": 1000}]}
+    assert data["fiches"][0]["actions"][0]["extra"] == {
+        "calendrier": "1 mois après la signature des ACI"
+    }
+    back = plan_from_dict(json.loads(json.dumps(data)))
+    assert sorted(c.name for c in back.perimeter) == ["Berriac", "Trèbes"]
+    assert back.extra == draft.extra
+    assert back.fiches[0].actions[0].extra == draft.fiches[0].actions[0].extra
+    assert not save_draft(back).changed
 
 
 @pytest.mark.django_db

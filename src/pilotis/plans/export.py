@@ -6,10 +6,11 @@ import json
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from pilotis.importers.draft import (
     ActionDraft,
+    CommuneDraft,
     FicheDraft,
     IndicatorDraft,
     OrganisationDraft,
@@ -32,9 +33,7 @@ VERSION = 1
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The whole plan as plain JSON-ready data, in a constant number of queries."""
-    perimeter = (
-        Territory.objects.filter(pk=plan.perimeter_id).first() if plan.perimeter_id else None
-    )
+    perimeter, communes = _perimeter_and_communes(plan.perimeter_id)
     sections = list(plan.sections.all())
     organisations = list(plan.organisations.order_by("key"))
     fiches = list(
@@ -60,17 +59,14 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "signature_date": plan.signature_date.isoformat() if plan.signature_date else None,
         "start_year": plan.start_year,
         "duration_years": plan.duration_years,
-        "perimeter": (
-            {"name": perimeter.name, "level": perimeter.level, "code": perimeter.code}
-            if perimeter
-            else None
-        ),
+        "perimeter": _perimeter(perimeter, communes),
         "levels": list(plan.levels),
         "source": {
             "document": plan.source_document,
             "sha256": plan.source_sha256,
             "imported_at": plan.imported_at.isoformat() if plan.imported_at else None,
         },
+        "extra": plan.extra,
         "sections": _section_tree(plan, sections),
         "organisations": [
             {"key": o.key, "name": o.name, "acronym": o.acronym, "aliases": list(o.aliases)}
@@ -86,6 +82,26 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
 def plan_to_json(plan: Plan) -> str:
     """plan_to_dict as UTF-8 friendly, indented JSON text (accents kept as they are)."""
     return json.dumps(plan_to_dict(plan), ensure_ascii=False, indent=2) + "\n"
+
+
+def _perimeter_and_communes(pk: int | None) -> tuple[Territory | None, list[Territory]]:
+    """The perimeter and its communes in one query, so the export's query count stays fixed."""
+    if pk is None:
+        return None, []
+    rows = Territory.objects.filter(Q(pk=pk) | Q(containers=pk)).distinct()
+    perimeter = next((t for t in rows if t.pk == pk), None)
+    return perimeter, sorted((t for t in rows if t.pk != pk), key=lambda t: (t.name, t.code))
+
+
+def _perimeter(territory: Territory | None, communes: list[Territory]) -> dict[str, Any] | None:
+    if territory is None:
+        return None
+    return {
+        "name": territory.name,
+        "level": territory.level,
+        "code": territory.code,
+        "communes": [{"name": c.name, "insee_code": c.code} for c in communes],
+    }
 
 
 def _source(first: int | None, last: int | None) -> dict[str, int | None]:
@@ -166,6 +182,7 @@ def _fiche(plan: Plan, fiche: Fiche, section_by_pk: dict) -> dict[str, Any]:
                 "deadline_years": list(a.deadline_years),
                 "deadline_as_written": a.deadline_as_written,
                 "calendar_years": a.calendar_years(plan.start_year),
+                "extra": dict(a.extra),
                 "source": _source(a.source_first_line, a.source_last_line),
             }
             for a in fiche.actions.all()
@@ -290,6 +307,11 @@ def plan_from_dict(data: Any) -> PlanDraft:
         territory_name=perimeter.text("name", "") if perimeter else "",
         territory_level=perimeter.text("level", "") if perimeter else "",
         territory_code=perimeter.text("code", "") if perimeter else "",
+        perimeter=[
+            CommuneDraft(name=c.text("name"), insee_code=c.text("insee_code", ""))
+            for c in (perimeter.items("communes") if perimeter else [])
+        ],
+        extra=root.get("extra", dict, {}),
         sections=_sections_from(root.items("sections"), None, document),
         fiches=[_fiche_from(f, document) for f in root.items("fiches")],
         organisations=[
@@ -403,10 +425,6 @@ def _fiche_from(f: _Reader, document: str) -> FicheDraft:
         flags.append(
             ReviewFlag(field=flag.text("field", ""), message=flag.text("message"), span=flag_span)
         )
-    extra = f.get("extra", dict, {})
-    for key, value in extra.items():
-        if not isinstance(value, str):
-            raise ParseError(f"Champ « {f.path}.extra.{key} » : texte attendu.")
     return FicheDraft(
         number=f.text("number"),
         title=f.text("title"),
@@ -424,6 +442,7 @@ def _fiche_from(f: _Reader, document: str) -> FicheDraft:
                 text=a.text("text"),
                 deadline_years=_int_list(a, "deadline_years"),
                 deadline_as_written=a.text("deadline_as_written", ""),
+                extra=_str_dict(a, "extra"),
                 span=_span(a.child("source"), fiche_document),
             )
             for a in f.items("actions")
@@ -432,9 +451,17 @@ def _fiche_from(f: _Reader, document: str) -> FicheDraft:
         programmes=[p.text("as_written") for p in f.items("programmes")],
         indicators=_indicators_from(f.items("result_indicators"), "result", fiche_document)
         + _indicators_from(f.items("monitoring_indicators"), "monitoring", fiche_document),
-        extra=dict(extra),
+        extra=_str_dict(f, "extra"),
         flags=flags,
     )
+
+
+def _str_dict(reader: _Reader, key: str) -> dict[str, str]:
+    values = reader.get(key, dict, {})
+    for name, value in values.items():
+        if not isinstance(value, str):
+            raise ParseError(f"Champ « {reader.path}.{key}.{name} » : texte attendu.")
+    return dict(values)
 
 
 def _int_list(reader: _Reader, key: str) -> list[int]:

@@ -81,18 +81,21 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "pilotis.wsgi.application"
 
-_default_db = f"sqlite:///{VAR_DIR / 'pilotis.sqlite3'}"
-DATABASE_URL = env_str("DATABASE_URL", _default_db)
-if DATABASE_URL == _default_db:
+DATABASE_URL = env_str("DATABASE_URL")
+if DATABASE_URL is None:
+    # The embedded default: a SQLite file beside the other local state.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASE_URL = f"sqlite:///{VAR_DIR / 'pilotis.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 12}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

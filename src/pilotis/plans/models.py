@@ -200,6 +200,9 @@ class FicheProgramme(models.Model):
     class Meta:
         ordering = ["fiche", "position"]
 
+    def __str__(self) -> str:
+        return self.as_written
+
 
 class FicheRole(models.Model):
     class Role(models.TextChoices):
@@ -218,6 +221,9 @@ class FicheRole(models.Model):
     class Meta:
         verbose_name = "rôle sur une fiche"
         ordering = ["fiche", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} : {self.as_written}"
 
 
 class Action(Provenance):
@@ -272,3 +278,6 @@ class UnplacedLine(models.Model):
 
     class Meta:
         ordering = ["plan", "line"]
+
+    def __str__(self) -> str:
+        return f"ligne {self.line} : {self.text}"

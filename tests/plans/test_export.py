@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -285,3 +287,22 @@ def test_plan_from_json_refuses_invalid_json():
         plan_from_json(b"{nope")
     assert json_source_sha256(b"{nope") is None
     assert json_source_sha256(json.dumps({"source": {"sha256": "ab"}}).encode()) == "ab"
+
+
+@pytest.mark.django_db
+def test_documented_example_is_a_valid_export():
+    """docs/export-format.md's example must stay importable, and round-trip once stored."""
+    doc = (Path(__file__).parents[2] / "docs" / "export-format.md").read_text(encoding="utf-8")
+    example = re.search(r"```json\n(.*?)\n```", doc, re.S).group(1)
+    draft = plan_from_json(example.encode())
+    summary = save_draft(draft)
+    # The example's fiche links to fiches it leaves out for brevity.
+    assert all("la fiche liée" in w for w in summary.warnings)
+    data = plan_to_dict(Plan.objects.get(slug=draft.slug))
+    documented = json.loads(example)
+    ignored_fiche_keys = {"linked_fiches"}
+    for key in ["slug", "kind", "title", "perimeter", "levels", "sections", "organisations"]:
+        assert data[key] == documented[key], key
+    for stored, shown in zip(data["fiches"], documented["fiches"], strict=True):
+        for key in shown.keys() - ignored_fiche_keys:
+            assert stored[key] == shown[key], key

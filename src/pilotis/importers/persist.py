@@ -406,7 +406,9 @@ class _Writer:
             "extra": dict(d.extra),
         }
         counts = self.counts["plan"]
-        plan = Plan.objects.filter(slug=d.slug).first()
+        # Lock the plan row: two imports of the same plan at once would otherwise both diff against
+        # the same rows and create children twice (PostgreSQL; SQLite serialises writers anyway).
+        plan = Plan.objects.select_for_update().filter(slug=d.slug).first()
         if plan is None:
             plan = Plan.objects.create(slug=d.slug, imported_at=timezone.now(), **values)
             counts.created += 1

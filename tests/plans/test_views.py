@@ -487,3 +487,10 @@ def test_carcassonne_contract_through_the_upload_page(coordinator, django_assert
     with django_assert_num_queries(5):
         assert "55 fiches" in text(coordinator.get(plan.get_absolute_url()))
     assert "Soutenir la parentalité" in text(coordinator.get("/recherche/?q=parentalite"))
+
+
+def test_pages_are_french_whatever_the_browser_language(client, plan):
+    response = client.get(f"/plans/{plan.slug}/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    page = response.content.decode()
+    assert ">Accueil</a>" in page
+    assert "Home page" not in page

@@ -47,7 +47,7 @@ def main() -> None:
 
     from pilotis.importers.persist import save_draft
     from pilotis.importers.registry import parse_document
-    from pilotis.plans.models import Fiche, Plan
+    from pilotis.plans.models import Plan
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
@@ -63,8 +63,6 @@ def main() -> None:
         print(f"parse (pure, no database):           {parse_ms:8.1f} ms")
 
         def fresh_import():
-            # Fiches first: sections and organisations are protected while fiches use them.
-            Fiche.objects.all().delete()
             Plan.objects.all().delete()
             save_draft(parse_document(data, seed.name))
 

@@ -28,6 +28,7 @@ FIELD_LABELS = {
 # (label, feminine) per kind: past participles agree with the noun ("3 fiches créées").
 KIND_LABELS: dict[str, tuple[str, bool]] = {
     "plan": ("plan", False),
+    "communes": ("communes du périmètre", True),
     "sections": ("sections", True),
     "organisations": ("organisations", True),
     "programmes": ("programmes", False),

@@ -154,8 +154,9 @@ class FicheQuerySet(models.QuerySet):
 
 class Fiche(Provenance):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="fiches")
+    # RESTRICT: a section holding fiches cannot be deleted alone, but goes with its plan.
     section = models.ForeignKey(
-        Section, null=True, blank=True, on_delete=models.PROTECT, related_name="fiches"
+        Section, null=True, blank=True, on_delete=models.RESTRICT, related_name="fiches"
     )
     number = models.CharField("numéro", max_length=20)
     position = models.PositiveIntegerField(default=0)
@@ -211,8 +212,9 @@ class FicheRole(models.Model):
         PARTNER = "partner", "Partenaire"
 
     fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="roles")
+    # RESTRICT: an organisation named on a fiche cannot be deleted alone, but goes with its plan.
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="fiche_roles"
+        Organisation, on_delete=models.RESTRICT, related_name="fiche_roles"
     )
     role = models.CharField("rôle", max_length=10, choices=Role.choices)
     as_written = models.CharField("libellé d'origine", max_length=300)

@@ -25,8 +25,9 @@ from pilotis.core.text import fold
 from pilotis.importers import registry
 from pilotis.importers.draft import ParseError, PlanDraft
 from pilotis.importers.persist import save_draft
+from pilotis.importers.report import KIND_LABELS as REPORT_LABELS
 from pilotis.plans import display, perms
-from pilotis.plans.export import plan_to_json
+from pilotis.plans.export import json_source_sha256, plan_to_json
 from pilotis.plans.models import (
     Action,
     Fiche,
@@ -324,20 +325,8 @@ def search(request):
 
 PENDING_KEY = "pilotis_pending_import"
 
-# French names of the row kinds `save_draft` reports on (persist.KINDS).
-KIND_LABELS = {
-    "plan": "Plan",
-    "sections": "Sections",
-    "organisations": "Organisations",
-    "programmes": "Programmes",
-    "fiches": "Fiches",
-    "roles": "Pilotes et partenaires",
-    "programme_links": "Liens vers les programmes",
-    "fiche_links": "Liens entre fiches",
-    "actions": "Actions",
-    "indicators": "Indicateurs",
-    "unplaced_lines": "Lignes non placées",
-}
+# French names of the row kinds `save_draft` reports on, shared with the import command.
+KIND_LABELS = {kind: label.capitalize() for kind, (label, _feminine) in REPORT_LABELS.items()}
 
 
 class UploadForm(forms.Form):
@@ -435,7 +424,9 @@ def import_document(request):
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["document"]
         data = upload.read()
-        sha256 = hashlib.sha256(data).hexdigest()
+        # A re-uploaded JSON export keeps the hash of the document it came from.
+        from_export = upload.name.lower().endswith(".json") and json_source_sha256(data)
+        sha256 = from_export or hashlib.sha256(data).hexdigest()
         try:
             draft = registry.parse_document(data, upload.name)
             # A dry run writes then rolls back: the preview tells exactly what confirming will

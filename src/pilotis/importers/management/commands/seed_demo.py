@@ -15,10 +15,10 @@ from pilotis.importers import registry
 from pilotis.importers.draft import ParseError
 from pilotis.importers.persist import save_draft
 from pilotis.importers.report import summary_lines
+from pilotis.plans.perms import COORDINATORS_GROUP
 
 USERNAME = "coordinatrice"
-# Must match pilotis.plans.perms.COORDINATORS_GROUP, which grants the import pages.
-GROUP = "coordinateurs"
+GROUP = COORDINATORS_GROUP
 LOGIN_URL = "http://127.0.0.1:8000/comptes/login/"
 
 

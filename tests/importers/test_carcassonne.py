@@ -254,3 +254,14 @@ def test_unplaced_lines_are_reported_with_a_reason(draft):
 def test_parsing_is_deterministic():
     text = seed_bytes(CARCASSONNE).decode("utf-8")
     assert parse(text, "a.txt") == parse(text, "a.txt")
+
+
+def test_the_prs_engagements_the_contract_serves(draft):
+    engagements = draft.extra["prs_engagements"]
+    assert [e["number"] for e in engagements] == [1, 2, 3, 4, 5, 6]
+    assert engagements[0]["title"] == (
+        "Dynamiser et adapter la prévention et la promotion de la santé aux âges clés et aux "
+        "milieux de vie"
+    )
+    assert engagements[5]["title"] == "Soutenir l’attractivité des métiers de la santé"
+    assert (engagements[5]["first_line"], engagements[5]["last_line"]) == (281, 281)

@@ -62,6 +62,7 @@ BULLET = re.compile(r"^\s*[-–•o]\s+(\S.*)$")
 PLAN_TABLE_HEADER = re.compile(r"^\s*III\.2\.?\s+LE PLAN D.ACTIONS", re.IGNORECASE)
 NUMBERED_ACTION = re.compile(r"^\s*(\d{1,2})\.\s+(\S.*)$")
 GLOSSARY_HEADER = re.compile(r"^\s*GLOSSAIRE\s*$")
+PRS_ENGAGEMENT = re.compile(r"^\W*Engagement\s+(\d)\s*:\s*(\S.*)$")
 TITLE_YEARS = re.compile(r"(20\d\d)\s*[-–]\s*(20\d\d)")
 
 # Objectives of the side column are drawn in a column this narrow; body text is much wider.
@@ -162,7 +163,37 @@ class CarcassonneParser:
         plan.organisations = self.resolver.organisations()
         plan.unplaced = sorted(self.unplaced, key=lambda u: u.line)
         plan.fiche_part = (starts[0], part_end)
+        engagements = self._prs_engagements(starts[0])
+        if engagements:
+            plan.extra["prs_engagements"] = engagements
         return plan
+
+    def _prs_engagements(self, before: int) -> list[dict]:
+        """The engagements of the regional health project the contract declares it serves
+        ("Engagement 1 : Dynamiser…"), read from the context part before the fiches."""
+        engagements: list[dict] = []
+        n = 1
+        while n < before:
+            match = PRS_ENGAGEMENT.match(self.line(n))
+            if not match:
+                n += 1
+                continue
+            lines, first = [match.group(2)], n
+            n += 1
+            while n < before and self.line(n).strip() and not PRS_ENGAGEMENT.match(self.line(n)):
+                lines.append(self.line(n))
+                n += 1
+            number = int(match.group(1))
+            if all(e["number"] != number for e in engagements):
+                engagements.append(
+                    {
+                        "number": number,
+                        "title": self.join(lines),
+                        "first_line": first,
+                        "last_line": n - 1,
+                    }
+                )
+        return engagements
 
     def _banner_start(self, header_line: int) -> int:
         """First line of the ambition banner printed above a fiche header."""

@@ -7,6 +7,7 @@ from django.conf import settings
 
 CARCASSONNE = "000_1d393093c933b2a1.txt"
 BROCHURE = "001_78a9efdf112cd05a.txt"
+CPTS = "004_954aabb6f103aed8.txt"
 
 
 def seed_path(name: str) -> Path:

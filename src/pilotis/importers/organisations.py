@@ -102,6 +102,18 @@ REFERENCE: list[tuple[str, str, str, list[str]]] = [
     ("communes", "Communes", "", ["communes du territoire"]),
     ("centres-sociaux", "Centres sociaux", "", []),
     ("professionnels-sante", "Professionnels de santé", "", ["professionnels de santé"]),
+    # Met in the CPTS du Bassin Carcassonnais health project.
+    ("clinique-montreal", "Clinique Montréal", "", ["Clinique Montréal Carcassonne"]),
+    ("gerontopole-toulouse", "Gérontopôle de Toulouse", "", ["Gérontopôle"]),
+    (
+        "sas11",
+        "Service d'accès aux soins de l'Aude",
+        "SAS",
+        ["SAS 11", "Service d'accès aux soins"],
+    ),
+    ("mmg", "Maison médicale de garde", "MMG", []),
+    ("prefecture-aude", "Préfecture de l'Aude", "", ["Préfecture"]),
+    ("samu11", "SAMU de l'Aude (Centre 15)", "SAMU", ["Centre 15", "SAMU 11"]),
 ]
 
 _PAREN = re.compile(r"\s*\(([^)]*)\)\s*")

@@ -1188,9 +1188,13 @@ class PrsSchemeParser:
         for n in kept:
             stripped = self.stripped(n)
             first_word = stripped.split(" ")[0]
-            starts_sentence = stripped[:1].isupper() or stripped[:1] in '«•→("0123456789'
+            starts_sentence = (
+                stripped[:1].isupper()
+                or stripped[:1] in '«•→("'
+                or re.match(r"^\d+[.)] ", stripped) is not None
+            )
             # The previous line stopped short: its next word would have fitted on it.
-            short = len(previous) + 1 + len(first_word) <= 0.85 * width
+            short = len(previous) + 1 + len(first_word) <= 0.9 * width
             if (
                 paragraphs[-1]
                 and not previous.endswith("-")

@@ -62,7 +62,7 @@ Plan extra (JSON-serialisable)
     to_develop}]; "budget": [{mission, fiche, label, detail, expenses, resources}] in euros;
     "budget_total": {expenses, resources, note} as stated; "budget_check": [check];
     "planning": [{mission, action, start, end, fiche, line}];
-    "signature": {representative, date, first_line, last_line}.
+    "signature": {label, representative, date, first_line, last_line}.
     A check is {field, message, first_line, last_line}: what a ReviewFlag says, at plan level;
     an empty list means the figures agree.
 """
@@ -1507,7 +1507,12 @@ class CptsParser:
         start = self.find(re.compile(r"^\s*Signature du\b", re.IGNORECASE), first, last)
         if start is None:
             return
-        signature: dict = {"representative": "", "date": "", "first_line": start}
+        signature: dict = {
+            "label": text_of(self.line(start)),
+            "representative": "",
+            "date": "",
+            "first_line": start,
+        }
         self.placed.add(start)
         n = start + 1
         image_expected = False

@@ -114,6 +114,45 @@ REFERENCE: list[tuple[str, str, str, list[str]]] = [
     ("mmg", "Maison médicale de garde", "MMG", []),
     ("prefecture-aude", "Préfecture de l'Aude", "", ["Préfecture"]),
     ("samu11", "SAMU de l'Aude (Centre 15)", "SAMU", ["Centre 15", "SAMU 11"]),
+    # Tarn-et-Garonne (CLS of Terres des Confluences). Bare spellings that could name another
+    # department's body ("CHIC", "DDARS") are mapped by that document's parser, not here.
+    (
+        "cctc",
+        "Communauté de communes Terres des Confluences",
+        "CCTC",
+        ["CC Terres des Confluences", "Terres des Confluences"],
+    ),
+    (
+        "ddars-82",
+        "Délégation départementale de Tarn-et-Garonne de l'ARS Occitanie",
+        "DDARS 82",
+        ["DD ARS 82", "DD82 ARS"],
+    ),
+    (
+        "chic-castelsarrasin-moissac",
+        "Centre hospitalier intercommunal Castelsarrasin-Moissac",
+        "",
+        ["CHIC Castelsarrasin-Moissac", "CHIC de Castelsarrasin-Moissac"],
+    ),
+    (
+        "msp-castelsarrasin",
+        "Maison de santé pluriprofessionnelle de Castelsarrasin",
+        "",
+        ["MSP Castel", "MSP Castelsarrasin", "MSP de Castelsarrasin"],
+    ),
+    (
+        "msp-moissac",
+        "Maison de santé pluriprofessionnelle de Moissac",
+        "",
+        ["MSP Moissac", "MSP de Moissac"],
+    ),
+    (
+        "csp-canal-a-laronne",
+        "Centre de santé Canal à Laronne",
+        "",
+        ["CSP Canal", "CSP Canal a Laronne", "CSP Canal à Laronne"],
+    ),
+    ("csp-apas-82", "Centre de santé APAS 82", "", ["CSP APAS 82", "APAS 82"]),
 ]
 
 _PAREN = re.compile(r"\s*\(([^)]*)\)\s*")

@@ -1,6 +1,9 @@
 """The plan model: territories, plans, their section tree, fiches and what hangs on them."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 
 from pilotis.core.text import fold
@@ -283,3 +286,132 @@ class UnplacedLine(models.Model):
 
     def __str__(self) -> str:
         return f"ligne {self.line} : {self.text}"
+
+
+class CrossLink(models.Model):
+    """A link between a fiche and a fiche (or a section) of another plan.
+
+    Links read both ways: the fiche pages of both ends show them. `source_plan` and `target_plan`
+    repeat the plans of the two ends so that a plan's links are found on an indexed key (the one
+    rows would be sharded by) and so that the database itself refuses a link inside one plan.
+    """
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposé"
+        ACCEPTED = "accepted", "Accepté"
+        REJECTED = "rejected", "Rejeté"
+
+    class Origin(models.TextChoices):
+        DOCUMENT = "document", "Indiqué par le document"
+        SUGGESTION = "suggestion", "Proposé automatiquement"
+        MANUAL = "manual", "Ajouté à la main"
+
+    source_plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="cross_links_out", editable=False
+    )
+    source_fiche = models.ForeignKey(
+        Fiche, verbose_name="fiche", on_delete=models.CASCADE, related_name="cross_links_out"
+    )
+    target_plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="cross_links_in", editable=False
+    )
+    target_fiche = models.ForeignKey(
+        Fiche,
+        verbose_name="fiche liée",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="cross_links_in",
+    )
+    target_section = models.ForeignKey(
+        Section,
+        verbose_name="section liée",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="cross_links_in",
+    )
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    origin = models.CharField("origine", max_length=10, choices=Origin.choices)
+    # Similarity of the two texts in [0, 1]; none for a link a person or the document made.
+    score = models.FloatField("score", null=True, blank=True)
+    reason = models.CharField("motif", max_length=300, blank=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+    decided_at = models.DateTimeField("décidé le", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="décidé par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "lien entre plans"
+        verbose_name_plural = "liens entre plans"
+        ordering = ["-score", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(target_fiche__isnull=False, target_section__isnull=True)
+                    | Q(target_fiche__isnull=True, target_section__isnull=False)
+                ),
+                name="crosslink_one_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source_plan=F("target_plan")), name="crosslink_across_plans"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=1),
+                name="crosslink_score_range",
+            ),
+            # A link reads both ways: A → B and B → A are the same pair, stored once.
+            models.UniqueConstraint(
+                Least("source_fiche", "target_fiche"),
+                Greatest("source_fiche", "target_fiche"),
+                condition=Q(target_fiche__isnull=False),
+                name="crosslink_fiche_pair_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["source_fiche", "target_section"],
+                condition=Q(target_section__isnull=False),
+                name="crosslink_section_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["source_plan", "status"], name="crosslink_source_plan"),
+            models.Index(fields=["target_plan", "status"], name="crosslink_target_plan"),
+        ]
+
+    def __str__(self) -> str:
+        target = self.target_fiche_id or f"section {self.target_section_id}"
+        return f"{self.source_fiche_id} ↔ {target} ({self.get_status_display()})"
+
+
+class PlanSectionLink(Provenance):
+    """A plan that declares it serves a section of another plan.
+
+    E.g. a CLS serving the engagements of the regional health project: a statement of the whole
+    contract, not of one of its fiches, hence a row of its own rather than a CrossLink. The line
+    range is where the declaring plan's document says so.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="served_sections")
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="serving_plans")
+    origin = models.CharField("origine", max_length=10, choices=CrossLink.Origin.choices)
+    as_written = models.CharField("libellé d'origine", max_length=300, blank=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "section servie par un plan"
+        verbose_name_plural = "sections servies par un plan"
+        ordering = ["plan", "section__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "section"], name="plan_section_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} → {self.section}"

@@ -7,6 +7,7 @@ from django.conf import settings
 
 CARCASSONNE = "000_1d393093c933b2a1.txt"
 BROCHURE = "001_78a9efdf112cd05a.txt"
+CONFLUENCES = "002_e9dc27bbeb4aba5b.txt"
 PRS_ARIEGE = "003_4693c211c99e4cd9.txt"
 CPTS = "004_954aabb6f103aed8.txt"
 

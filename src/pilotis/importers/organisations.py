@@ -102,18 +102,14 @@ REFERENCE: list[tuple[str, str, str, list[str]]] = [
     ("communes", "Communes", "", ["communes du territoire"]),
     ("centres-sociaux", "Centres sociaux", "", []),
     ("professionnels-sante", "Professionnels de santé", "", ["professionnels de santé"]),
-    # Met in the CPTS du Bassin Carcassonnais health project.
+    # Aude (CPTS du Bassin Carcassonnais). Bare spellings that could name another department's
+    # body ("Préfecture", "Centre 15", "SAS") are mapped by that document's parser, not here.
     ("clinique-montreal", "Clinique Montréal", "", ["Clinique Montréal Carcassonne"]),
-    ("gerontopole-toulouse", "Gérontopôle de Toulouse", "", ["Gérontopôle"]),
-    (
-        "sas11",
-        "Service d'accès aux soins de l'Aude",
-        "SAS",
-        ["SAS 11", "Service d'accès aux soins"],
-    ),
-    ("mmg", "Maison médicale de garde", "MMG", []),
-    ("prefecture-aude", "Préfecture de l'Aude", "", ["Préfecture"]),
-    ("samu11", "SAMU de l'Aude (Centre 15)", "SAMU", ["Centre 15", "SAMU 11"]),
+    ("gerontopole-toulouse", "Gérontopôle de Toulouse", "", ["Gérontopôle de Toulouse (CHU)"]),
+    ("sas11", "Service d'accès aux soins de l'Aude", "", ["SAS 11", "SAS de l'Aude"]),
+    ("mmg-carcassonne", "Maison médicale de garde de Carcassonne", "", ["MMG de Carcassonne"]),
+    ("prefecture-aude", "Préfecture de l'Aude", "", []),
+    ("samu11", "SAMU de l'Aude (Centre 15)", "", ["SAMU 11", "Centre 15 de l'Aude"]),
     # Tarn-et-Garonne (CLS of Terres des Confluences). Bare spellings that could name another
     # department's body ("CHIC", "DDARS") are mapped by that document's parser, not here.
     (

@@ -283,11 +283,23 @@ def test_fiche_4_reads_like_the_paper(draft):
     assert partners["samu11"] == "Centre 15"
     assert partners["sas11"] == "SAS"
     assert partners["prefecture-aude"] == "préfecture"
-    assert {"ars", "cpam", "urps", "dac11", "departement", "cls", "mmg"} <= set(partners)
+    assert partners["mmg-carcassonne"] == "Maison médicale de garde"
+    assert {"ars", "cpam", "urps", "dac11", "departement", "cls"} <= set(partners)
     # Professions and kinds of structures are not organisations.
     assert "Professionnels de Santé libéraux" in f.extra["actors"]
     assert not any("libéraux" in r.as_written for r in f.roles)
     assert f.extra["budget"].startswith("35 000€ la première année puis 17 500€")
+
+
+def test_bare_names_of_local_bodies_depend_on_the_department():
+    """ "préfecture" is the Aude's because the perimeter's INSEE codes are in the Aude."""
+    # Move the INSEE column (the third one, see test_perimeter_of_17_communes) to Tarn-et-Garonne.
+    text = re.sub(r"(?m)^([^\t\n]+\t\d{5}\t)11(\d{3}\t)", r"\g<1>82\2", source())
+    other = parse(text, CPTS)
+    assert {c.insee_code[:2] for c in other.perimeter} == {"82"}
+    f = fiche(other, "4")
+    assert "prefecture-aude" not in {r.organisation for r in f.roles}
+    assert "sas11" not in {r.organisation for r in f.roles}
 
 
 def test_mission_number_written_wrong_is_flagged(draft):

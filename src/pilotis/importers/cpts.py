@@ -196,13 +196,28 @@ FICHE_LABELS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^estimation du budget\b.*$"), "budget"),
 ]
 
-# Spellings of this document the organisation reference does not carry, mapped to one it does.
+# Spellings of this document the organisation reference does not carry, mapped to one it does
+# (keys folded).
 _ORGANISATION_VARIANTS = {
     "ch de carcassonne": "CH",
     "centre hospitalier carcassonne": "CH",
     "centre hospitalier de carcassonne": "CH",
     "carcassonne-agglomeration": "Carcassonne Agglomération",
     "mairies": "Communes",
+}
+# Bare names of a department's bodies, used only when the perimeter lies in that department
+# (the first two digits of its INSEE codes): "préfecture" is the Aude's in an Aude project only.
+_DEPARTMENT_VARIANTS = {
+    "11": {
+        "prefecture": "Préfecture de l'Aude",
+        "centre 15": "SAMU 11",
+        "samu": "SAMU 11",
+        "sas": "SAS 11",
+        "sas 11": "SAS 11",
+        "maison medicale de garde": "MMG de Carcassonne",
+        "mmg": "MMG de Carcassonne",
+        "gerontopole": "Gérontopôle de Toulouse",
+    },
 }
 
 _REFERENCE_ACRONYMS = {acronym for _key, _name, acronym, _aliases in REFERENCE if acronym}
@@ -303,6 +318,7 @@ class CptsParser:
         self.placed: set[int] = set()
         self.cpts_name = ""
         self.extra: dict = {}
+        self.variants: dict[str, str] = {}
 
     # Line numbers are 1-based everywhere, as an editor shows them.
     def line(self, number: int) -> str:
@@ -627,6 +643,9 @@ class CptsParser:
                     population=_euros(pop),
                 )
             )
+        departments = {c.insee_code[:2] for c in plan.perimeter}
+        if len(departments) == 1:
+            self.variants = _DEPARTMENT_VARIANTS.get(departments.pop(), {})
         computed = sum(c.population or 0 for c in plan.perimeter)
         self.extra["perimeter_total"] = {"stated": stated_total, "computed": computed}
         if stated_total is not None and stated_total != computed:
@@ -1006,7 +1025,8 @@ class CptsParser:
         text = squash(text).strip(" .:;")
         if not text:
             return None
-        variant = _ORGANISATION_VARIANTS.get(fold(text.replace("’", "'")), text)
+        folded = fold(text.replace("’", "'"))
+        variant = _ORGANISATION_VARIANTS.get(folded) or self.variants.get(folded) or text
         if self.resolver.known(variant):
             return self.resolver.resolve(variant)
         return None

@@ -461,3 +461,26 @@ def test_parsing_is_deterministic():
 def test_a_text_without_objectives_is_refused():
     with pytest.raises(ParseError, match="schéma territorial de santé"):
         parse("DÉFI #1  Un défi\n\nLes enjeux\nDu texte.\n", "vide.txt")
+
+
+def test_any_missing_title_page_is_supplied_from_the_regional_list():
+    lines = text().split("\n")
+    # Without the third engagement's title page (its title and its table of défis).
+    cut = "\n".join(lines[: 2719 - 1] + [""] * (2737 - 2719 + 1) + lines[2737:])
+    draft = parse(cut, PRS_ARIEGE)
+    assert [s.key for s in draft.sections if s.level == 0] == ["E1", "E2", "E3", "E4", "E5", "E6"]
+    e3 = next(s for s in draft.sections if s.key == "E3")
+    assert e3.title.startswith("Renforcer l’accès pour tous")
+    assert draft.extra["section_details"]["E3"]["title_from"] == "regional_list"
+    assert len(draft.fiches) == 26
+
+
+@pytest.mark.parametrize("cut", [0.1, 0.2, 0.3, 0.45, 0.6, 0.75, 0.8, 0.9])
+def test_a_truncated_document_parses_or_is_refused(cut):
+    lines = text().split("\n")
+    part = "\n".join(lines[: int(len(lines) * cut)])
+    try:
+        draft = parse(part, "partie.txt")
+    except ParseError:
+        return
+    assert check_draft(draft) == []

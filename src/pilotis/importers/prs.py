@@ -26,7 +26,28 @@ Choices worth knowing:
   the text cannot tell them apart).
 
 Every non-blank line of the document is either placed in the draft (a field, a section, an entry of
-`PlanDraft.extra`) or listed in `PlanDraft.unplaced` with a French reason.
+`PlanDraft.extra`) or listed in `PlanDraft.unplaced` with a French reason. `fiche_part` is the span
+of the engagements (first engagement page to the last objective).
+
+What goes where (all JSON-serialisable; spans are [first_line, last_line], 1-based):
+
+- `FicheDraft` (one per objective): `title`, `strategic_objective` (« L'objectif »), and in `extra`
+  (strings): `regional_number`, `challenge` (« Le défi à relever »), `findings` (« Les constats »),
+  `expected_results`, `in_practice`, `key_figures` (« Chiffres-clés », one figure a line),
+  `themes`, `pathways`, `keywords` (one a line), `citizen_voice` (« Parole de citoyen », quotes
+  separated by a blank line). Paragraphs are separated by a blank line ("\n\n").
+- `PlanDraft.extra`:
+  - `key_figures`: the Data repère figures, each {key, label, value, unit, territory,
+    comparators: {"Occitanie": n|None, "France": n|None}, source, as_written, span, [year]};
+  - `data_repere`: {title, text (the whole page), sources: [{name, url}], sources_note, span};
+  - `challenges`: [{text, span}] named by the CTS; `cnr_proposals`: [{theme, text, span}];
+  - `section_details`: by section key, an engagement's {kind, title, title_from ("document" or
+    "regional_list"), span} or a défi page's {kind, regional_number, title, page, stakes, themes,
+    pathways, keywords, key_figures, citizen_voice, objectives_listed, regional_objective, span};
+  - `care_supply_targets`: [{activity, tables: [{title, columns, zone, rows: [{label, values,
+    span}], span}], notes: [{heading, text, span}], span}];
+  - `editorial`: {text, signature, span}, `tagline`, `published` (the footer's month);
+  - `notes`: [{message, span, [section], [field]}], what the coordinator should know or check.
 """
 
 from __future__ import annotations
@@ -478,7 +499,7 @@ class PrsSchemeParser:
             (n for n in range(objectives[-1], total + 1) if ACTIVITY_HEADER.match(self.line(n))),
             total + 1,
         )
-        engagements = self._engagement_pages(objectives[0], care_start)
+        engagements = self._engagement_pages(care_start)
         fiche_start = engagements[0].first if engagements else self._first_defi(objectives[0])
         plan = self._plan_header()
 
@@ -775,7 +796,7 @@ class PrsSchemeParser:
 
     # --- engagements, défis, objectives --------------------------------------------------
 
-    def _engagement_pages(self, first_objective: int, end: int) -> list[_Engagement]:
+    def _engagement_pages(self, end: int) -> list[_Engagement]:
         """Title pages: the engagement's title, then the défis it holds with their pages."""
         pages: list[_Engagement] = []
         n = 1

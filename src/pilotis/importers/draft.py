@@ -54,6 +54,27 @@ class IndicatorDraft:
     span: Span
 
 
+# French names of FicheDraft fields, as review flags, reports and the preview show them.
+FIELD_LABELS = {
+    "number": "numéro",
+    "title": "intitulé",
+    "section_key": "section",
+    "pilotage_label": "pilotage",
+    "roles": "pilotes et partenaires",
+    "pilots": "pilotage",
+    "partners": "partenaires",
+    "context": "contexte",
+    "linked_fiches": "fiches liées",
+    "strategic_objective": "objectif stratégique",
+    "operational_objectives": "objectifs opérationnels",
+    "actions": "actions",
+    "public": "public cible",
+    "programmes": "programmes liés",
+    "indicators": "indicateurs",
+    "extra": "autres rubriques",
+}
+
+
 @dataclass
 class ReviewFlag:
     """A field the parser read with doubt: shown to the coordinator before saving."""

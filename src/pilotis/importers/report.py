@@ -2,28 +2,8 @@
 
 from __future__ import annotations
 
-from pilotis.importers.draft import PlanDraft, Span
+from pilotis.importers.draft import FIELD_LABELS, PlanDraft, Span
 from pilotis.importers.persist import KINDS, ImportSummary, KindCounts
-
-# Review flags name a FicheDraft field; the report shows its French name.
-FIELD_LABELS = {
-    "number": "numéro",
-    "title": "intitulé",
-    "section_key": "section",
-    "pilotage_label": "pilotage",
-    "roles": "pilotes et partenaires",
-    "pilots": "pilotage",
-    "partners": "partenaires",
-    "context": "contexte",
-    "linked_fiches": "fiches liées",
-    "strategic_objective": "objectif stratégique",
-    "operational_objectives": "objectifs opérationnels",
-    "actions": "actions",
-    "public": "public cible",
-    "programmes": "programmes liés",
-    "indicators": "indicateurs",
-    "extra": "autres rubriques",
-}
 
 # (label, feminine) per kind: past participles agree with the noun ("3 fiches créées").
 KIND_LABELS: dict[str, tuple[str, bool]] = {

@@ -13,25 +13,32 @@ from dataclasses import dataclass, field
 from django.utils.text import slugify
 
 from pilotis.core.text import fold, squash
-from pilotis.importers.draft import FicheDraft, OrganisationDraft, PlanDraft, RoleDraft
+from pilotis.importers.draft import (
+    FIELD_LABELS,
+    FicheDraft,
+    OrganisationDraft,
+    ParseError,
+    PlanDraft,
+    RoleDraft,
+)
 
-# Fields of a fiche compared between the stored plan and the document, with their French label.
-FICHE_FIELDS: dict[str, str] = {
-    "title": "intitulé",
-    "section_key": "rattachement",
-    "pilotage_label": "libellé du pilotage",
-    "pilots": "pilotes",
-    "partners": "partenaires",
-    "context": "contexte",
-    "linked_fiches": "fiches liées",
-    "strategic_objective": "objectif stratégique",
-    "operational_objectives": "objectifs opérationnels",
-    "actions": "actions",
-    "public": "public cible",
-    "programmes": "programmes liés",
-    "indicators": "indicateurs",
-    "extra": "autres rubriques",
-}
+# Fields of a fiche compared between the stored plan and the document.
+COMPARED_FIELDS = [
+    "title",
+    "section_key",
+    "pilotage_label",
+    "pilots",
+    "partners",
+    "context",
+    "linked_fiches",
+    "strategic_objective",
+    "operational_objectives",
+    "actions",
+    "public",
+    "programmes",
+    "indicators",
+    "extra",
+]
 
 # Fields a coordinator may correct on the preview page, with their French label and how the
 # text box reads ("lines": one item per line; "numbers": fiche numbers separated by commas).
@@ -131,8 +138,8 @@ def diff_plans(stored: PlanDraft | None, new: PlanDraft) -> PlanDiff:
             diff.fiches_added.append(FicheChange(number, fiche.title))
             continue
         changed = [
-            label
-            for name, label in FICHE_FIELDS.items()
+            FIELD_LABELS[name]
+            for name in COMPARED_FIELDS
             if _fiche_value(before, name) != _fiche_value(fiche, name)
         ]
         if changed:
@@ -145,7 +152,7 @@ def diff_plans(stored: PlanDraft | None, new: PlanDraft) -> PlanDiff:
     return diff
 
 
-class CorrectionError(ValueError):
+class CorrectionError(ParseError):
     """A correction that cannot be applied; the French message names the fiche and the field."""
 
 
@@ -201,7 +208,7 @@ def _apply(
     fiches: dict[str, FicheDraft],
     organisations: dict[str, OrganisationDraft],
 ) -> None:
-    label = EDITABLE_FIELDS[name][0].split(" (")[0].lower()
+    label = FIELD_LABELS[name]
     if name in ("pilots", "partners"):
         lines = [squash(line) for line in typed.splitlines() if squash(line)]
         if name == "pilots" and not lines:

@@ -12,6 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from pilotis.core.text import fold
+from pilotis.importers.draft import FIELD_LABELS
 
 
 @dataclass
@@ -140,7 +141,9 @@ def flag_items(flags: Any) -> list[dict]:
             span = flag.get("span") if isinstance(flag.get("span"), dict) else flag
             items.append(
                 {
-                    "field": str(flag.get("field", "")),
+                    "field": FIELD_LABELS.get(
+                        str(flag.get("field", "")), str(flag.get("field", ""))
+                    ),
                     "message": str(flag.get("message", "")),
                     "lines": lines_label(span.get("first_line"), span.get("last_line")),
                 }

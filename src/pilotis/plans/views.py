@@ -23,11 +23,18 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from pilotis.core.text import fold
 from pilotis.importers import registry
-from pilotis.importers.draft import ParseError, PlanDraft
+from pilotis.importers.draft import FIELD_LABELS, ParseError, PlanDraft
 from pilotis.importers.persist import save_draft
 from pilotis.importers.report import KIND_LABELS as REPORT_LABELS
+from pilotis.importers.review import (
+    EDITABLE_FIELDS,
+    CorrectionError,
+    apply_corrections,
+    current_value,
+    diff_plans,
+)
 from pilotis.plans import display, perms
-from pilotis.plans.export import json_source_sha256, plan_to_json
+from pilotis.plans.export import json_source_sha256, plan_from_dict, plan_to_dict, plan_to_json
 from pilotis.plans.models import (
     Action,
     Fiche,
@@ -391,7 +398,12 @@ def _discard_pending(request) -> None:
 
 def _draft_summary(draft: PlanDraft) -> dict:
     flags = [
-        {"fiche": f.number, "field": flag.field, "message": flag.message}
+        {
+            "fiche": f.number,
+            "field": flag.field,
+            "field_label": FIELD_LABELS.get(flag.field, flag.field),
+            "message": flag.message,
+        }
         for f in draft.fiches
         for flag in f.flags
     ]
@@ -414,6 +426,8 @@ def import_document(request):
     step = request.POST.get("step", "upload") if request.method == "POST" else "upload"
     if step == "confirm":
         return _import_confirm(request)
+    if step == "correct":
+        return _import_correct(request)
     if step == "cancel":
         _discard_pending(request)
         messages.info(request, "Import annulé : rien n’a été enregistré.")
@@ -428,53 +442,111 @@ def import_document(request):
         from_export = upload.name.lower().endswith(".json") and json_source_sha256(data)
         sha256 = from_export or hashlib.sha256(data).hexdigest()
         try:
-            draft = registry.parse_document(data, upload.name)
-            # A dry run writes then rolls back: the preview tells exactly what confirming will
-            # create, update or delete, and a draft the database would refuse fails here already.
-            outcome = save_draft(draft, source_sha256=sha256, dry_run=True)
+            preview = _preview_context(data, upload.name, sha256, {})
         except ParseError as exc:
             context["parse_error"] = str(exc)
         else:
             token = _store_pending(request, data, upload.name, sha256)
-            context.update(
-                {
-                    "draft": draft,
-                    "summary": _draft_summary(draft),
-                    "changes": [
-                        (KIND_LABELS.get(kind, kind), counts)
-                        for kind, counts in outcome.counts.items()
-                    ],
-                    "warnings": outcome.warnings,
-                    "token": token,
-                    "filename": upload.name,
-                    "kind_label": Plan.Kind(draft.kind).label
-                    if draft.kind in Plan.Kind.values
-                    else draft.kind,
-                    "existing": Plan.objects.filter(slug=draft.slug).first(),
-                    "title": f"Aperçu de l’import — {draft.title}",
-                }
-            )
-            return render(request, "plans/import_preview.html", context)
+            return _render_preview(request, preview, token)
     status = 400 if request.method == "POST" else 200
     return render(request, "plans/import.html", context, status=status)
 
 
-def _import_confirm(request):
+def _preview_context(data: bytes, filename: str, sha256: str, corrections: dict) -> dict:
+    """Everything the preview shows; raises ParseError when the document cannot be imported."""
+    draft = apply_corrections(registry.parse_document(data, filename), corrections)
+    # A dry run writes then rolls back: the preview tells exactly what confirming will
+    # create, update or delete, and a draft the database would refuse fails here already.
+    outcome = save_draft(draft, source_sha256=sha256, dry_run=True)
+    existing = Plan.objects.filter(slug=draft.slug).first()
+    stored = plan_from_dict(plan_to_dict(existing)) if existing else None
+    fiches = {f.number: f for f in draft.fiches}
+    editable = [
+        {
+            "fiche": fiches[flag["fiche"]],
+            "field": flag["field"],
+            "label": EDITABLE_FIELDS[flag["field"]][0],
+            "message": flag["message"],
+            "value": current_value(fiches[flag["fiche"]], flag["field"]),
+        }
+        for flag in _draft_summary(draft)["flags"]
+        if flag["field"] in EDITABLE_FIELDS and flag["fiche"] in fiches
+    ]
+    return {
+        "draft": draft,
+        "summary": _draft_summary(draft),
+        "diff": diff_plans(stored, draft),
+        "changes": [
+            (KIND_LABELS.get(kind, kind), counts) for kind, counts in outcome.counts.items()
+        ],
+        "warnings": outcome.warnings,
+        "filename": filename,
+        "kind_label": Plan.Kind(draft.kind).label if draft.kind in Plan.Kind.values else draft.kind,
+        "existing": existing,
+        "editable_flags": editable,
+        "editable_fields": [(name, label) for name, (label, _) in EDITABLE_FIELDS.items()],
+        "corrections": [
+            {**c, "label": FIELD_LABELS.get(c["field"], c["field"])}
+            for c in draft.extra.get("corrections", [])
+        ],
+        "title": f"Aperçu de l’import — {draft.title}",
+    }
+
+
+def _render_preview(request, context: dict, token: str, status: int = 200):
+    context["token"] = token
+    return render(request, "plans/import_preview.html", context, status=status)
+
+
+def _pending_or_expired(request) -> tuple[dict | None, bytes | None]:
     pending = request.session.get(PENDING_KEY)
     if not pending or pending.get("token") != request.POST.get("token"):
-        messages.error(request, "Cet aperçu a expiré : envoyez de nouveau le document.")
-        return redirect("plans:import")
-    path = _pending_path(pending["token"])
+        return None, None
     try:
-        data = path.read_bytes()
+        return pending, _pending_path(pending["token"]).read_bytes()
     except FileNotFoundError:
         request.session.pop(PENDING_KEY, None)
+        return None, None
+
+
+def _import_correct(request):
+    """Apply one correction typed on the preview, then show the preview again."""
+    pending, data = _pending_or_expired(request)
+    if pending is None:
+        messages.error(request, "Cet aperçu a expiré : envoyez de nouveau le document.")
+        return redirect("plans:import")
+    number = request.POST.get("fiche", "").strip()
+    name = request.POST.get("field", "")
+    corrections = {k: dict(v) for k, v in pending.get("corrections", {}).items()}
+    corrections.setdefault(number, {})[name] = request.POST.get("value", "")
+    try:
+        context = _preview_context(data, pending["filename"], pending["sha256"], corrections)
+    except CorrectionError as exc:
+        context = _preview_context(
+            data, pending["filename"], pending["sha256"], pending.get("corrections", {})
+        )
+        context["correction_error"] = str(exc)
+        return _render_preview(request, context, pending["token"], status=400)
+    except ParseError as exc:
+        _discard_pending(request)
+        messages.error(request, f"Le document n’a pas pu être importé : {exc}")
+        return redirect("plans:import")
+    pending["corrections"] = corrections
+    request.session[PENDING_KEY] = pending
+    context["correction_done"] = f"Correction enregistrée pour la fiche n°{number}."
+    return _render_preview(request, context, pending["token"])
+
+
+def _import_confirm(request):
+    pending, data = _pending_or_expired(request)
+    if pending is None:
         messages.error(request, "Cet aperçu a expiré : envoyez de nouveau le document.")
         return redirect("plans:import")
     try:
         # Parsing is pure and deterministic: parsing again saves exactly what the preview showed,
-        # without trusting anything the browser sends back.
+        # without trusting anything the browser sends back but the corrections kept server-side.
         draft = registry.parse_document(data, pending["filename"])
+        draft = apply_corrections(draft, pending.get("corrections", {}))
         save_draft(draft, source_sha256=pending["sha256"])  # one transaction, all or nothing
     except ParseError as exc:
         _discard_pending(request)

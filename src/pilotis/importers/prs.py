@@ -965,7 +965,9 @@ class PrsSchemeParser:
             )
         plan.sections = sections
         plan.fiches = fiches
-        plan.extra["section_details"] = details
+        plan.extra["section_details"] = {
+            s.key: details[s.key] for s in sections if s.key in details
+        }
         self.note(
             "Les engagements ne sont pas numérotés dans le texte : ils le sont dans leur ordre "
             "de lecture. Défis et objectifs opérationnels gardent leur numéro régional ; le numéro "
@@ -974,7 +976,11 @@ class PrsSchemeParser:
         )
 
     def _engagement_section(self, engagement: _Engagement) -> SectionDraft:
-        expected = PRS_ENGAGEMENTS[engagement.number - 1] if engagement.number <= 6 else ""
+        expected = (
+            PRS_ENGAGEMENTS[engagement.number - 1]
+            if engagement.number <= len(PRS_ENGAGEMENTS)
+            else ""
+        )
         if (
             expected
             and engagement.title_lines

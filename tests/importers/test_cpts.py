@@ -302,6 +302,11 @@ def test_bare_names_of_local_bodies_depend_on_the_department():
     assert "sas11" not in {r.organisation for r in f.roles}
 
 
+def test_arrows_are_sub_items(draft):
+    details = fiche(draft, "6").actions[2].extra["details"]
+    assert "\n  - Choix des stages (septembre/ mai)\n" in details
+
+
 def test_mission_number_written_wrong_is_flagged(draft):
     f = fiche(draft, "5")
     assert f.extra["mission"].startswith("Mission 6- ")

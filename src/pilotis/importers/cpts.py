@@ -49,7 +49,8 @@ Plan extra (JSON-serialisable)
     "annexes": [str]; "glossary": {acronym: meaning};
     "preamble", "diagnostic", "missions_introduction", "organisation": text blocks
     [{heading, first_line, last_line, text}] of the parts that are not fiches: the diagnostic is
-    kept as text, not imported as fiches (tables as "a | b | c" lines, HTML lists as "- " lines);
+    kept as text, not imported as fiches (tables as "a | b | c" lines, HTML lists as "- " lines;
+    a block with an empty text is a heading directly followed by another);
     "perimeter_total": {stated, computed}; "perimeter_check": [check];
     "fiche_list": [{mission, axis, fiche}]; "prs_links": [{table, prs, axis, fiche}];
     "board": [{status, profession, name, place}];
@@ -167,7 +168,7 @@ FICHE_HEADER = re.compile(
 PART_MARKER = re.compile(r"^\s*(\d)\s*(?:\^\{)?(?:ère|ème|re|e|er)\}?\s+partie\s*$", re.I)
 HEADING = re.compile(r"^\s*(?:\d\s*[–-]\s*\S|[A-E]\s*[–-]\s*[A-ZÉ]|◆)")
 CAPTION = re.compile(r"^\s*(?:Figure|Carte)\s+\d+\s*[:–-]")
-BULLET = re.compile(r"^(\s*)(?:[-–•○]|→|->|➤)\s*(\S.*)$")
+BULLET = re.compile(r"^(\s*)(?:->|→|➤|[-–•○])\s*(\S.*)$")
 NUMBERED = re.compile(r"^\s*(\d{1,2})\s*[.)]\s+(\S.*)$")
 ACTION_HEADING = re.compile(r"^\s*Actions?\s*(\d{1,2})\s*:\s*(.*?)\s*$", re.IGNORECASE)
 GLOSSARY_ENTRY = re.compile(r"^\s*([A-Za-zÀ-ÿ0-9/\-]{2,20})\s*:\s*(\S.*?)\s*$")

@@ -224,6 +224,9 @@ LOCAL_SPELLINGS = {
 }
 
 
+_GOES_ON_BESIDE_PUBLIC = "phrase poursuivie à côté du public"
+
+
 def looks_like(text: str) -> bool:
     """Whether a text has the landmarks of a Terres des Confluences-like CLS."""
     actions = re.findall(r"(?im)^\s*action\s+\d+\.\d+\.\d+\b", text)
@@ -633,6 +636,7 @@ class ConfluencesParser:
                     open_right = last is not None and last.column in ("partner", "unknown")
                     if _starts_lower(rest) and open_right:
                         last.parts.append((n, rest))
+                        last.origin = last.origin or _GOES_ON_BESIDE_PUBLIC
                     else:
                         last = new("partner", n, rest, "sur la ligne « Public visé »")
                 else:
@@ -688,6 +692,7 @@ class ConfluencesParser:
             ):
                 new("public", n, split[0])
                 last.parts.append((n, split[1]))
+                last.origin = last.origin or _GOES_ON_BESIDE_PUBLIC
             elif last is not None and last.column == "public" and _wraps(last, n):
                 last.parts.append((n, text))
             else:
@@ -831,10 +836,10 @@ class ConfluencesParser:
             return False
         if _starts_lower(text) or before.endswith((",", "-")) or _ends_with_particle(before):
             return True
-        if not prose or before.endswith((".", "!", "?", ":")):
+        if not prose:
             return False
-        # A capital after a blank line starts a paragraph; without one, only a short line ends
-        # its paragraph (a long one wrapped at the page's edge).
+        # In prose a paragraph ends on a short line or a blank line; a full line wrapped at the
+        # page's edge, even after a full stop.
         if any(not self.line(n).strip() for n in range(previous[0] + 1, current[0])):
             return False
         return len(self.line(previous[0]).rstrip()) >= SHORT_LINE
@@ -1124,7 +1129,8 @@ def _split_partner_cell(text: str) -> tuple[str, list[str]]:
             items[-1] = f"{items[-1]}, {piece}"
         else:
             items.append(piece)
-    return note, [re.sub(r"\.{2,}$|…$", "", item).strip() for item in items if item.strip(" .")]
+    # "Psycom..." ends an open list; the dots are not part of the name.
+    return note, [item.rstrip(" .…") for item in items if item.strip(" .…")]
 
 
 def _title(lines: list[str], carrier: str) -> tuple[str, str]:

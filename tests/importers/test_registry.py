@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pilotis.importers.draft import ParseError, PlanDraft
-from pilotis.importers.registry import detect_format, parse_document
+from pilotis.importers.registry import FORMATS, detect_format, parse_document
 from tests.seeds import BROCHURE, CARCASSONNE, carcassonne_draft, seed_bytes
 
 
@@ -75,9 +75,20 @@ def test_duplicate_fiche_numbers_are_refused_with_the_numbers():
         parse_document(text.encode(), CARCASSONNE)
 
 
-def test_format_detection():
-    assert detect_format(seed_bytes(CARCASSONNE).decode()).code == "cls-ambitions"
-    assert detect_format(seed_bytes(BROCHURE).decode()) is None
+@pytest.mark.parametrize(
+    ("seed", "code"),
+    [
+        (CARCASSONNE, "cls-ambitions"),
+        ("002_e9dc27bbeb4aba5b.txt", "cls-axes"),
+        ("003_4693c211c99e4cd9.txt", "prs-scheme"),
+        ("004_954aabb6f103aed8.txt", "cpts-project"),
+        (BROCHURE, None),
+    ],
+)
+def test_each_seed_is_recognised_by_exactly_one_format(seed, code):
+    text = seed_bytes(seed).decode("utf-8")
+    assert [f.code for f in FORMATS if f.detect(text)] == ([code] if code else [])
+    assert (detect_format(text).code if code else detect_format(text)) == code
 
 
 _SEED_LINES = seed_bytes(CARCASSONNE).decode("utf-8").split("\n")

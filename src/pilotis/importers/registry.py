@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from pilotis.importers import carcassonne
+from pilotis.importers import carcassonne, confluences, cpts, prs
 from pilotis.importers.decoding import decode_text
 from pilotis.importers.draft import ParseError, PlanDraft
 
@@ -26,6 +26,25 @@ FORMATS: list[Format] = [
         detect=carcassonne.looks_like,
         parse=carcassonne.parse,
     ),
+    Format(
+        code="cls-axes",
+        label="Contrat local de santé en axes, objectifs opérationnels et actions "
+        "(modèle Terres des Confluences)",
+        detect=confluences.looks_like,
+        parse=confluences.parse,
+    ),
+    Format(
+        code="cpts-project",
+        label="Projet de santé de CPTS en missions et fiches action",
+        detect=cpts.looks_like,
+        parse=cpts.parse,
+    ),
+    Format(
+        code="prs-scheme",
+        label="Schéma territorial de santé du PRS (engagements, défis, objectifs opérationnels)",
+        detect=prs.looks_like,
+        parse=prs.parse,
+    ),
 ]
 
 
@@ -42,9 +61,10 @@ def parse_document(data: bytes, filename: str) -> PlanDraft:
     fmt = detect_format(text)
     if fmt is None:
         raise ParseError(
-            f"Le document « {name} » n'est pas reconnu comme un plan importable : aucune fiche "
-            "action (« Fiche n°… » suivie d'une « Déclinaison des actions ») n'y a été trouvée. "
-            "Formats reconnus : " + " ; ".join(f.label for f in FORMATS) + "."
+            f"Le document « {name} » n'est pas reconnu comme un plan importable : il n'a la "
+            "forme d'aucun des formats connus. Formats reconnus : "
+            + " ; ".join(f.label for f in FORMATS)
+            + "."
         )
     return fmt.parse(text, name)
 

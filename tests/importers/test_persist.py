@@ -324,10 +324,10 @@ def test_perimeter_communes_and_extras():
         ("Trèbes", "11397", "commune"),
     ]
     assert summary.counts["communes"].created == 2
-    assert summary.warnings == [
-        "Les populations des communes du périmètre ne sont pas enregistrées : "
-        "elles relèvent de l'observatoire."
-    ]
+    assert summary.warnings == []
+    trebes = plan.perimeter.communes.get(name="Trèbes")
+    assert (trebes.population, trebes.population_source) == (5800, "cls-test.txt")
+    assert plan.perimeter.communes.get(name="Berriac").population is None
 
     # Another document listing other communes replaces the set; one listing none keeps it.
     draft.perimeter = [CommuneDraft("Berriac", "11037"), CommuneDraft("Pennautier", "11279")]

@@ -151,15 +151,15 @@ def test_fiche_content():
 @pytest.mark.django_db
 def test_communes_and_extras_are_exported_and_read_back(django_assert_num_queries):
     draft = make_draft(1, extra={"budget": [{"mission": "1", "montant": 1000}]})
-    draft.perimeter = [CommuneDraft("Trèbes", "11397"), CommuneDraft("Berriac", "11037")]
+    draft.perimeter = [CommuneDraft("Trèbes", "11397", 5800), CommuneDraft("Berriac", "11037")]
     draft.fiches[0].actions[0].extra = {"calendrier": "1 mois après la signature des ACI"}
     save_draft(draft)
     plan = Plan.objects.get()
     with django_assert_num_queries(10):
         data = plan_to_dict(plan)
     assert data["perimeter"]["communes"] == [
-        {"name": "Berriac", "insee_code": "11037"},
-        {"name": "Trèbes", "insee_code": "11397"},
+        {"name": "Berriac", "insee_code": "11037", "population": None},
+        {"name": "Trèbes", "insee_code": "11397", "population": 5800},
     ]
     assert data["extra"] == {"budget": [{"mission": "1", "montant": 1000}]}
     assert data["fiches"][0]["actions"][0]["extra"] == {

@@ -383,11 +383,20 @@ class _Writer:
         }
         _sync(CommuneLink, existing, desired, self.counts["communes"])
         self._delete(CommuneLink, "communes", _stale(existing, desired))
-        if any(c.population is not None for c in self.draft.perimeter):
-            self.summary.warnings.append(
-                "Les populations des communes du périmètre ne sont pas enregistrées : "
-                "elles relèvent de l'observatoire."
-            )
+        # Populations as the document states them; a document without figures keeps the known.
+        source = self.draft.document
+        changed = []
+        for c in self.draft.perimeter:
+            t = known[(c.insee_code, c.name)]
+            if c.population is not None and (t.population, t.population_source) != (
+                c.population,
+                source,
+            ):
+                t.population, t.population_source = c.population, source
+                changed.append(t)
+        if changed:
+            Territory.objects.bulk_update(changed, ["population", "population_source"])
+            self.counts["communes"].updated += len(changed)
 
     def _plan(self) -> Plan:
         d = self.draft

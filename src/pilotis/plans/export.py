@@ -100,7 +100,9 @@ def _perimeter(territory: Territory | None, communes: list[Territory]) -> dict[s
         "name": territory.name,
         "level": territory.level,
         "code": territory.code,
-        "communes": [{"name": c.name, "insee_code": c.code} for c in communes],
+        "communes": [
+            {"name": c.name, "insee_code": c.code, "population": c.population} for c in communes
+        ],
     }
 
 
@@ -308,7 +310,11 @@ def plan_from_dict(data: Any) -> PlanDraft:
         territory_level=perimeter.text("level", "") if perimeter else "",
         territory_code=perimeter.text("code", "") if perimeter else "",
         perimeter=[
-            CommuneDraft(name=c.text("name"), insee_code=c.text("insee_code", ""))
+            CommuneDraft(
+                name=c.text("name"),
+                insee_code=c.text("insee_code", ""),
+                population=c.number("population", None),
+            )
             for c in (perimeter.items("communes") if perimeter else [])
         ],
         extra=root.get("extra", dict, {}),

@@ -21,6 +21,10 @@ class Territory(models.Model):
     level = models.CharField("niveau", max_length=16, choices=Level.choices)
     code = models.CharField("code INSEE ou SIREN", max_length=20, blank=True)
     name = models.CharField("nom", max_length=200)
+    # Population as the last imported document states it, with that document's name: the
+    # observatory will hold dated series; this is what the plan itself says.
+    population = models.PositiveIntegerField("population", null=True, blank=True)
+    population_source = models.CharField("source de la population", max_length=300, blank=True)
     # A perimeter (or an EPCI) is a set of communes; filled when an imported document lists them.
     communes = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="containers", verbose_name="communes"

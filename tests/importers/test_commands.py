@@ -172,7 +172,7 @@ def test_seed_demo_imports_what_it_can_and_creates_the_coordinator(
     (tmp_path / "scan.pdf").write_bytes(b"%PDF")
     settings.SEEDS_DIR = tmp_path
     out, _ = run(capsys, "seed_demo")
-    assert "brochure.txt : ignoré (format pas encore pris en charge)." in out
+    assert "brochure.txt : ignoré (pas un plan dans un format reconnu" in out
     assert "scan.pdf" not in out
     assert "bon.txt :" in out and "Plan créé :" in out
     assert "Groupe « coordinateurs » créé." in out

@@ -50,8 +50,11 @@ class Command(BaseCommand):
                 draft = registry.parse_document(data, path.name)
                 summary = save_draft(draft, source_sha256=hashlib.sha256(data).hexdigest())
             except ParseError as exc:
-                # Other formats come with their parsers; the full reason only on demand.
-                self.stdout.write(f"{path.name} : ignoré (format pas encore pris en charge).")
+                # The seeds hold documents that are not plans (a brochure): the reason on demand.
+                self.stdout.write(
+                    f"{path.name} : ignoré (pas un plan dans un format reconnu ; "
+                    "détail avec --verbosity 2)."
+                )
                 if verbosity >= 2:
                     self.stdout.write(f"  {exc}")
                 continue

@@ -8,7 +8,15 @@ from hypothesis import strategies as st
 
 from pilotis.importers.draft import ParseError, PlanDraft
 from pilotis.importers.registry import FORMATS, detect_format, parse_document
-from tests.seeds import BROCHURE, CARCASSONNE, carcassonne_draft, seed_bytes
+from tests.seeds import (
+    BROCHURE,
+    CARCASSONNE,
+    CONFLUENCES,
+    CPTS,
+    PRS_ARIEGE,
+    carcassonne_draft,
+    seed_bytes,
+)
 
 
 def summary(draft: PlanDraft):
@@ -79,9 +87,9 @@ def test_duplicate_fiche_numbers_are_refused_with_the_numbers():
     ("seed", "code"),
     [
         (CARCASSONNE, "cls-ambitions"),
-        ("002_e9dc27bbeb4aba5b.txt", "cls-axes"),
-        ("003_4693c211c99e4cd9.txt", "prs-scheme"),
-        ("004_954aabb6f103aed8.txt", "cpts-project"),
+        (CONFLUENCES, "cls-axes"),
+        (PRS_ARIEGE, "prs-scheme"),
+        (CPTS, "cpts-project"),
         (BROCHURE, None),
     ],
 )
@@ -91,7 +99,35 @@ def test_each_seed_is_recognised_by_exactly_one_format(seed, code):
     assert (detect_format(text).code if code else detect_format(text)) == code
 
 
-_SEED_LINES = seed_bytes(CARCASSONNE).decode("utf-8").split("\n")
+PLAN_SEEDS = [CARCASSONNE, CONFLUENCES, PRS_ARIEGE, CPTS]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.sampled_from(PLAN_SEEDS),
+    start=st.integers(0, 12000),
+    length=st.integers(0, 4000),
+    rng=st.randoms(use_true_random=False),
+    mangle=st.sampled_from(["none", "shuffle", "duplicate"]),
+)
+def test_truncated_shuffled_or_duplicated_documents_give_a_draft_or_a_clear_error(
+    seed, start, length, rng, mangle
+):
+    """Every parser, fed part of its document with blocks shuffled or repeated, either returns a
+    draft or raises ParseError with a message: no other exception escapes."""
+    lines = seed_bytes(seed).decode("utf-8").split("\n")[start : start + length]
+    blocks = "\n".join(lines).split("\n\n")
+    if mangle == "shuffle":
+        rng.shuffle(blocks)
+    elif mangle == "duplicate" and blocks:
+        index = rng.randrange(len(blocks))
+        blocks.insert(index, blocks[index])
+    try:
+        draft = parse_document("\n\n".join(blocks).encode(), seed)
+    except ParseError as error:
+        assert str(error)
+    else:
+        assert draft.fiches
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -101,24 +137,7 @@ def test_random_text_never_raises_anything_but_parse_error(text):
         parse_document(text.encode("utf-8", "surrogatepass"), "x.txt")
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    start=st.integers(0, len(_SEED_LINES)),
-    length=st.integers(0, 3000),
-    shuffle_seed=st.randoms(use_true_random=False),
-    shuffle=st.booleans(),
-)
-def test_truncated_or_shuffled_contract_gives_a_draft_or_a_clear_error(
-    start, length, shuffle_seed, shuffle
-):
-    lines = _SEED_LINES[start : start + length]
-    if shuffle:
-        blocks = "\n".join(lines).split("\n\n")
-        shuffle_seed.shuffle(blocks)
-        lines = "\n\n".join(blocks).split("\n")
-    try:
-        draft = parse_document("\n".join(lines).encode(), "extrait.txt")
-    except ParseError as error:
-        assert str(error)
-    else:
-        assert draft.fiches
+def test_a_document_cut_before_its_fiches_is_refused():
+    head = "\n".join(seed_bytes(PRS_ARIEGE).decode("utf-8").split("\n")[:1466])
+    with pytest.raises(ParseError, match="aucune fiche n'a pu y être lue"):
+        parse_document(head.encode(), "prs-debut.txt")

@@ -1,4 +1,4 @@
-"""Entry point of every import: decode the bytes, recognise the format, run its parser."""
+"""Entry point of every import: read the text (PDF, DOCX or plain), recognise the format, parse."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import PurePath
 
 from pilotis.importers import carcassonne, confluences, cpts, prs
 from pilotis.importers.decoding import decode_text
+from pilotis.importers.documents import extract_text
 from pilotis.importers.draft import ParseError, PlanDraft
 
 
@@ -57,7 +58,11 @@ def parse_document(data: bytes, filename: str) -> PlanDraft:
     name = PurePath(filename).name or "document"
     if name.lower().endswith(".json"):
         return _parse_json(data, name)
-    text = decode_text(data, name)
+    # Parsers read text laid out line by line; a PDF or DOCX is turned into such text first, and
+    # provenance line numbers then refer to the lines of that text.
+    text = extract_text(data, name)
+    if text is None:
+        text = decode_text(data, name)
     fmt = detect_format(text)
     if fmt is None:
         raise ParseError(
@@ -66,7 +71,14 @@ def parse_document(data: bytes, filename: str) -> PlanDraft:
             + " ; ".join(f.label for f in FORMATS)
             + "."
         )
-    return fmt.parse(text, name)
+    draft = fmt.parse(text, name)
+    if not draft.fiches:
+        # A plan is its fiches: a document cut before them is not worth a plan of sections only.
+        raise ParseError(
+            f"Le document « {name} » a la forme d'un {fmt.label[0].lower()}{fmt.label[1:]}, "
+            "mais aucune fiche n'a pu y être lue : le document est-il complet ?"
+        )
+    return draft
 
 
 def _parse_json(data: bytes, name: str) -> PlanDraft:

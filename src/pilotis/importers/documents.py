@@ -1,0 +1,331 @@
+"""Text of uploaded PDF and DOCX documents, laid out line by line as the text parsers expect."""
+
+from __future__ import annotations
+
+import io
+import math
+import statistics
+import threading
+import zipfile
+from collections import Counter
+from dataclasses import dataclass
+
+from pilotis.importers.draft import ParseError
+
+# The parsers were written against text converted from PDF: one line of the page per line, blank
+# lines where the page leaves vertical space, indentation kept, and a trailing space where the
+# producer drew one (the Carcassonne side column relies on it). PDF extraction rebuilds exactly
+# that from glyph positions instead of using a library's reading-order text, which merges
+# hyphenated lines, collapses runs of spaces and drops blank lines. Line numbers in provenance
+# therefore refer to the lines of this extracted text.
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# A DOCX expands about ten times; past this its text would not fit a plan anyway, and a
+# "zip bomb" must not exhaust the server's memory.
+_MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+_TEXT_FORMATS = "Déposez le contrat en PDF (avec texte), DOCX ou texte (.txt)."
+
+
+def extract_text(data: bytes, filename: str) -> str | None:
+    """The text of a PDF or DOCX document, or None when the bytes are neither (plain text).
+
+    Raises ParseError, with a French message naming the file, for a PDF without a text layer, an
+    encrypted or damaged PDF, a damaged DOCX, another ZIP-based format (XLSX, ODT…) or an old
+    binary Office document.
+    """
+    # The PDF header may follow some junk: readers accept it anywhere in the first kilobyte.
+    if b"%PDF-" in data[:1024]:
+        return pdf_text(data, filename)
+    if data.startswith(_ZIP_MAGIC):
+        return docx_text(data, filename)
+    if data.startswith(_OLE2_MAGIC):
+        raise ParseError(
+            f"Le fichier « {filename} » est un document Office ancien format (.doc, .xls) que "
+            "Pilotis ne sait pas lire. Ouvrez-le dans votre traitement de texte et "
+            "enregistrez-le au format DOCX ou PDF, puis déposez-le à nouveau."
+        )
+    return None
+
+
+# --- PDF -----------------------------------------------------------------------------------
+
+# PDFium is not thread-safe, not even across documents: every call into it goes through this
+# lock (web workers may import in threads).
+_PDFIUM_LOCK = threading.Lock()
+
+# PDFium reports a hyphen that ends a line as U+0002 (and, in its own text, U+FFFE).
+_HYPHEN_MARKS = {0x02: "-", 0xFFFE: "-"}
+# Typographic ligatures from word processors' PDFs: "ﬁche" must read "fiche".
+_LIGATURES = {0xFB00: "ff", 0xFB01: "fi", 0xFB02: "fl", 0xFB03: "ffi", 0xFB04: "ffl", 0xFB06: "st"}
+
+
+@dataclass
+class _Glyph:
+    x: float  # left edge of the advance box, in points
+    y: float  # vertical middle of the box, from the top of the page
+    width: float  # advance width
+    height: float
+    text: str
+
+
+def pdf_text(data: bytes, filename: str) -> str:
+    """The text of a PDF, rebuilt line by line from the position of every glyph."""
+    import pypdfium2 as pdfium
+
+    with _PDFIUM_LOCK:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            raise _pdf_open_error(exc, filename) from exc
+        try:
+            pages, unmapped, drawn = _read_glyphs(document)
+        finally:
+            document.close()
+    if not drawn:
+        count = len(pages)
+        raise ParseError(
+            f"Le fichier « {filename} » ne contient pas de texte : document numérisé ? "
+            f"Ses {count} page{'s' if count > 1 else ''} ne sont que des images, et Pilotis ne "
+            "fait pas de reconnaissance de caractères (OCR). Déposez le PDF d'origine, exporté "
+            "depuis le traitement de texte, ou passez d'abord celui-ci dans un logiciel d'OCR."
+        )
+    if unmapped > drawn / 2:
+        raise ParseError(
+            f"Le texte du fichier « {filename} » n'est pas lisible : ses polices ne disent pas "
+            "quelles lettres elles dessinent. Exportez à nouveau le PDF depuis le traitement de "
+            "texte, ou déposez le document en DOCX."
+        )
+    return _layout(pages)
+
+
+def _pdf_open_error(exc, filename: str) -> ParseError:
+    import pypdfium2.raw as raw
+
+    if exc.err_code in (raw.FPDF_ERR_PASSWORD, raw.FPDF_ERR_SECURITY):
+        return ParseError(
+            f"Le fichier « {filename} » est un PDF protégé par un mot de passe : Pilotis ne peut "
+            "pas en lire le texte. Enregistrez-en une copie sans protection (ou imprimez-le en "
+            "PDF), puis déposez cette copie."
+        )
+    return ParseError(
+        f"Le fichier « {filename} » est un PDF endommagé ou incomplet : il ne peut pas être "
+        "ouvert. Vérifiez qu'il s'ouvre sur votre poste, puis déposez-le à nouveau (un "
+        "téléchargement interrompu donne souvent un fichier tronqué)."
+    )
+
+
+def _read_glyphs(document) -> tuple[list[list[_Glyph]], int, int]:
+    """Every drawn glyph of every page, with the count of glyphs that have no known letter."""
+    import pypdfium2.raw as raw
+
+    pages: list[list[_Glyph]] = []
+    unmapped = drawn = 0
+    box = raw.FS_RECTF()
+    for index in range(len(document)):
+        page = document[index]
+        textpage = page.get_textpage()
+        try:
+            height = page.get_height()
+            glyphs: list[_Glyph] = []
+            for i in range(textpage.count_chars()):
+                code = raw.FPDFText_GetUnicode(textpage, i)
+                if code in (0x0D, 0x0A):
+                    continue  # line breaks come from positions
+                if code == 0x20 and raw.FPDFText_IsGenerated(textpage, i):
+                    continue  # PDFium's guessed word spaces: gaps give them back
+                if code < 0x20 and code not in _HYPHEN_MARKS:
+                    continue  # control characters draw nothing readable
+                if not raw.FPDFText_GetLooseCharBox(textpage, i, box):
+                    continue
+                if code != 0x20:
+                    drawn += 1
+                    if raw.FPDFText_HasUnicodeMapError(textpage, i):
+                        unmapped += 1
+                text = _HYPHEN_MARKS.get(code) or _LIGATURES.get(code) or chr(code)
+                glyphs.append(
+                    _Glyph(
+                        x=box.left,
+                        y=height - (box.top + box.bottom) / 2,
+                        width=box.right - box.left,
+                        height=box.top - box.bottom,
+                        text=text,
+                    )
+                )
+            pages.append(glyphs)
+        finally:
+            textpage.close()
+            page.close()
+    return pages, unmapped, drawn
+
+
+def _round(value: float) -> int:
+    # Half up, not half to even: 2.5 line pitches of space are 2 blank lines, as 1.5 is 1.
+    return math.floor(value + 0.5)
+
+
+def _layout(pages: list[list[_Glyph]]) -> str:
+    """Lines of text from glyphs: same baseline, same line; vertical gaps become blank lines."""
+    all_glyphs = [g for glyphs in pages for g in glyphs]
+    heights = [g.height for g in all_glyphs if g.height > 0]
+    tolerance = 0.3 * statistics.median(heights) if heights else 1.0
+    spaces = [g.width for g in all_glyphs if g.text == " " and g.width > 0]
+    others = [g.width for g in all_glyphs if g.text != " " and g.width > 0]
+    # Indentation and gaps are counted in spaces of the body font.
+    space = statistics.median(spaces if len(spaces) >= 20 else others or [1.0]) or 1.0
+    left = min((g.x for g in all_glyphs), default=0.0)
+
+    page_lines = [_group_lines(glyphs, tolerance) for glyphs in pages]
+    gaps = Counter(
+        round(b[0] - a[0], 1)
+        for lines in page_lines
+        for a, b in zip(lines, lines[1:], strict=False)
+        if b[0] - a[0] > tolerance
+    )
+    pitch = _pitch(gaps, statistics.median(heights) if heights else 10.0)
+    # The highest first line of any page is where the text area starts, the lowest last line
+    # where it ends: a page whose text starts lower begins with blank lines, one whose text
+    # stops higher ends with some.
+    top = min((lines[0][0] for lines in page_lines if lines), default=0.0)
+    bottom = max((lines[-1][0] for lines in page_lines if lines), default=0.0)
+
+    out: list[str] = []
+    used = [number for number, lines in enumerate(page_lines) if lines]
+    for number in used:
+        lines = page_lines[number]
+        out += [""] * max(0, _round((lines[0][0] - top) / pitch))
+        previous = None
+        for y, glyphs in lines:
+            if previous is not None:
+                out += [""] * max(0, _round((y - previous) / pitch) - 1)
+            previous = y
+            out.append(_line_text(glyphs, left, space))
+        if number != used[-1]:
+            out += [""] * max(0, _round((bottom - lines[-1][0]) / pitch))
+    return "\n".join(out) + "\n"
+
+
+def _pitch(gaps: Counter, height: float) -> float:
+    """The line pitch of the body text: the smallest distance between two lines that is common.
+
+    Not simply the most common one: in a double-spaced text, lines two pitches apart (with a
+    blank line between) outnumber adjacent ones. Lines closer than the glyphs are tall are
+    superscripts or overlapping boxes, not lines of text.
+    """
+    total = sum(gaps.values())
+    common = [
+        gap for gap, count in gaps.items() if count >= max(2, 0.05 * total) and gap >= 0.9 * height
+    ]
+    if common:
+        return min(common)
+    return gaps.most_common(1)[0][0] if gaps else 1.2 * height
+
+
+def _group_lines(glyphs: list[_Glyph], tolerance: float) -> list[tuple[float, list[_Glyph]]]:
+    """Glyphs grouped by line, top to bottom; each line's glyphs left to right."""
+    lines: list[tuple[float, list[_Glyph]]] = []
+    for glyph in sorted(glyphs, key=lambda g: g.y):
+        if lines and glyph.y - lines[-1][0] <= tolerance:
+            lines[-1][1].append(glyph)
+        else:
+            lines.append((glyph.y, [glyph]))
+    for _, members in lines:
+        members.sort(key=lambda g: g.x)
+    return lines
+
+
+def _line_text(glyphs: list[_Glyph], left: float, space: float) -> str:
+    parts = [" " * max(0, _round((glyphs[0].x - left) / space))]
+    previous = None
+    for glyph in glyphs:
+        if previous is not None:
+            gap = glyph.x - (previous.x + previous.width)
+            # Bold faked by drawing a glyph twice, slightly shifted: keep one.
+            if glyph.text == previous.text and abs(glyph.x - previous.x) < 0.3 * glyph.width:
+                continue
+            # After a drawn space, extra room is justification, not another space.
+            slack = 0.2 if previous.text == " " else 0.5
+            parts.append(" " * max(0, math.floor(gap / space + slack)))
+        parts.append(glyph.text)
+        previous = glyph
+    return "".join(parts)
+
+
+# --- DOCX ----------------------------------------------------------------------------------
+
+_ZIP_FORMATS = [
+    ("xl/workbook.xml", "un classeur Excel (XLSX)"),
+    ("ppt/presentation.xml", "une présentation PowerPoint (PPTX)"),
+]
+_OPENDOCUMENT = {
+    "application/vnd.oasis.opendocument.text": "un document OpenDocument (ODT)",
+    "application/vnd.oasis.opendocument.spreadsheet": "un classeur OpenDocument (ODS)",
+    "application/vnd.oasis.opendocument.presentation": "une présentation OpenDocument (ODP)",
+}
+
+
+def docx_text(data: bytes, filename: str) -> str:
+    """The text of a DOCX: paragraphs in order, one per line; table cells row by row."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        unzipped = sum(info.file_size for info in archive.infolist())
+        mimetype = (
+            archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+            if "mimetype" in names
+            else ""
+        )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, KeyError) as exc:
+        raise ParseError(
+            f"Le fichier « {filename} » semble être une archive ZIP ou un document Office (DOCX, "
+            "XLSX, ODT…), mais il est endommagé ou incomplet : il ne peut pas être ouvert. "
+            "Vérifiez qu'il s'ouvre sur votre poste, puis déposez-le à nouveau."
+        ) from exc
+    if "word/document.xml" not in names:
+        what = next((label for path, label in _ZIP_FORMATS if path in names), None)
+        what = what or _OPENDOCUMENT.get(mimetype) or "une archive ZIP"
+        raise ParseError(
+            f"Le fichier « {filename} » est {what}, pas un document Word (DOCX) : Pilotis n'y "
+            f"trouve pas le texte d'un contrat. {_TEXT_FORMATS}"
+        )
+    if unzipped > _MAX_UNZIPPED_BYTES:
+        raise ParseError(
+            f"Le fichier « {filename} » est trop volumineux une fois décompressé "
+            f"({unzipped // (1024 * 1024)} Mo) pour être le texte d'un contrat."
+        )
+    try:
+        import docx
+
+        document = docx.Document(io.BytesIO(data))
+        lines: list[str] = []
+        _docx_block(document, lines)
+    except Exception as exc:  # python-docx raises bare KeyError, ValueError, lxml errors…
+        raise _damaged_docx(filename) from exc
+    return "\n".join(line for text in lines for line in text.split("\n")) + "\n"
+
+
+def _docx_block(container, lines: list[str]) -> None:
+    """Paragraphs and tables of a document or a table cell, in document order."""
+    from docx.table import Table
+
+    for item in container.iter_inner_content():
+        if isinstance(item, Table):
+            # A merged cell is returned once per grid column and row it spans. The set holds
+            # the elements themselves: lxml keeps one proxy per node only while it is referenced.
+            seen: set = set()
+            for row in item.rows:
+                for cell in row.cells:
+                    if cell._tc in seen:
+                        continue
+                    seen.add(cell._tc)
+                    _docx_block(cell, lines)
+        else:
+            lines.append(item.text)
+
+
+def _damaged_docx(filename: str) -> ParseError:
+    return ParseError(
+        f"Le fichier « {filename} » est un document Word (DOCX) endommagé ou incomplet : il ne "
+        "peut pas être ouvert. Vérifiez qu'il s'ouvre sur votre poste, enregistrez-le à "
+        "nouveau au format DOCX, puis déposez-le."
+    )

@@ -35,6 +35,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pilotis.core.text import fold, join_lines, squash, word_set
+from pilotis.importers.draft import EXTRA_LABELS as EXTRA_LABELS  # codes of `extra`, re-exported
 from pilotis.importers.draft import (
     ActionDraft,
     FicheDraft,
@@ -48,16 +49,6 @@ from pilotis.importers.draft import (
     UnplacedLine,
 )
 from pilotis.importers.organisations import OrganisationResolver, split_pilots
-
-# French labels of the `FicheDraft.extra` keys this parser fills, for the user interface.
-EXTRA_LABELS: dict[str, str] = {
-    "description": "Description de l'action",
-    "facilitators": "Éléments facilitateurs",
-    "obstacles": "Freins",
-    "calendar": "Calendrier",
-    "funding": "Financements mobilisables",
-    "partners_note": "Précision sur les partenaires",
-}
 
 LEVELS = ["Axe", "Objectif opérationnel"]
 

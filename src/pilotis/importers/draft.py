@@ -74,6 +74,63 @@ FIELD_LABELS = {
     "extra": "autres rubriques",
 }
 
+# French labels of the stable codes of `FicheDraft.extra` and `ActionDraft.extra`, every parser's,
+# in the order a fiche page shows them: what situates the fiche, what it says, how it is carried
+# out, what it is filed under. A key no parser documents yet is shown under its code.
+EXTRA_LABELS: dict[str, str] = {
+    # Where the fiche sits (PRS scheme, CPTS project).
+    "regional_number": "Numéro régional",
+    "mission": "Mission concernée",
+    "axis": "Axe",
+    "label": "Libellé de l’action",
+    # What it says.
+    "description": "Description de l’action",
+    "challenge": "Défi à relever",
+    "findings": "Constats",
+    "expected_results": "Résultats attendus",
+    "in_practice": "En pratique",
+    "key_figures": "Chiffres-clés",
+    "citizen_voice": "Parole de citoyen",
+    # How it is carried out.
+    "pilots": "Pilotes de l’action",
+    "working_group": "Groupe de travail",
+    "actors": "Acteurs concernés",
+    "partners_note": "Précision sur les partenaires",
+    "facilitators": "Éléments facilitateurs",
+    "obstacles": "Freins",
+    "calendar": "Calendrier",
+    "means": "Moyens",
+    "budget": "Budget",
+    "funding": "Financements mobilisables",
+    # What it is filed under (PRS scheme).
+    "themes": "Thèmes associés",
+    "pathways": "Parcours associés",
+    "keywords": "Mots-clés",
+    # Of an action (CPTS project: months counted from the signature of the ACI contract).
+    "details": "Étapes",
+    "start_month": "Mois de démarrage",
+    "start_month_latest": "Mois de démarrage au plus tard",
+    "end_month": "Mois de fin",
+}
+
+# Extra keys whose text the parsers store one item a line (a list, not paragraphs of prose).
+EXTRA_LINE_ITEMS = frozenset(
+    {
+        "facilitators",
+        "obstacles",
+        "calendar",
+        "funding",
+        "key_figures",
+        "themes",
+        "pathways",
+        "keywords",
+        "working_group",
+        "actors",
+        "means",
+        "details",
+    }
+)
+
 
 @dataclass
 class ReviewFlag:

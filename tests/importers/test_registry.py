@@ -137,7 +137,15 @@ def test_random_text_never_raises_anything_but_parse_error(text):
         parse_document(text.encode("utf-8", "surrogatepass"), "x.txt")
 
 
-def test_a_document_cut_before_its_fiches_is_refused():
-    head = "\n".join(seed_bytes(PRS_ARIEGE).decode("utf-8").split("\n")[:1466])
-    with pytest.raises(ParseError, match="aucune fiche n'a pu y être lue"):
-        parse_document(head.encode(), "prs-debut.txt")
+def test_a_recognised_document_without_any_fiche_is_refused(monkeypatch):
+    from pilotis.importers import registry
+
+    empty = registry.Format(
+        code="test",
+        label="Plan de test",
+        detect=lambda text: True,
+        parse=lambda text, name: PlanDraft("cls", "vide", "Vide", name, levels=[]),
+    )
+    monkeypatch.setattr(registry, "FORMATS", [empty])
+    with pytest.raises(ParseError, match="a la forme d'un plan de test, mais aucune fiche"):
+        parse_document(b"Sommaire seulement", "sommaire.txt")

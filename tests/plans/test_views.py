@@ -153,8 +153,8 @@ def test_overview_unknown_plan_is_404(client):
 @pytest.mark.parametrize("n", SIZES)
 def test_overview_query_count_is_constant(client, django_assert_num_queries, n):
     plan = create_plan(n)
-    # plan, sections, fiches with counts, their pilots, unplaced line count
-    with django_assert_num_queries(5):
+    # plan, sections, fiches with counts, their pilots, unplaced line count, links across plans
+    with django_assert_num_queries(6):
         html(client.get(plan.get_absolute_url()))
 
 
@@ -228,8 +228,9 @@ def test_unknown_fiche_is_404(client, plan):
 @pytest.mark.parametrize("n", SIZES)
 def test_fiche_query_count_is_constant(client, django_assert_num_queries, n):
     plan = create_plan(n)
-    # fiche+plan, roles, actions, indicators, programmes, linked fiches, sections, prev, next
-    with django_assert_num_queries(9):
+    # fiche+plan, roles, actions, indicators, programmes, linked fiches, sections, prev, next,
+    # links with other plans
+    with django_assert_num_queries(10):
         html(client.get(f"/plans/{plan.slug}/fiches/2/"))
 
 
@@ -476,7 +477,7 @@ def test_carcassonne_contract_through_the_upload_page(coordinator, django_assert
     plan = Plan.objects.get()
     coordinator.logout()  # query counts below are the anonymous reader's
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = coordinator.get(f"/plans/{plan.slug}/fiches/2/")
     txt = text(response)
     assert "Fiche n°2 — Soutenir la parentalité" in txt
@@ -484,7 +485,7 @@ def test_carcassonne_contract_through_the_upload_page(coordinator, django_assert
     assert "Fiche n°4 — Former les professionnels relais" in txt
     assert "Année 1 (2024)" in txt and "Année 5 (2028)" in txt
     assert "Action F : Evolution du nombre d’ateliers" in txt
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert "55 fiches" in text(coordinator.get(plan.get_absolute_url()))
     assert "Soutenir la parentalité" in text(coordinator.get("/recherche/?q=parentalite"))
 

@@ -12,3 +12,9 @@ def can_import(user: AbstractBaseUser | AnonymousUser | None) -> bool:
     if user.is_superuser:
         return True
     return user.groups.filter(name=COORDINATORS_GROUP).exists()
+
+
+def can_edit_links(user: AbstractBaseUser | AnonymousUser | None, plan) -> bool:
+    """Proposing, accepting, rejecting or adding links between plans: the same people as for
+    imports (coordinators, superusers). `plan` is the plan whose page the user acts from."""
+    return can_import(user)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pilotis.plans import views
+from pilotis.plans import views, views_links
 
 app_name = "plans"
 
@@ -21,4 +21,12 @@ urlpatterns = [
         name="organisation",
     ),
     path("plans/<slug:slug>/fiches/<str:number>/", views.fiche_detail, name="fiche"),
+    path("plans/<slug:slug>/liens/", views_links.plan_links, name="links"),
+    path("plans/<slug:slug>/liens/proposer/", views_links.propose, name="propose_links"),
+    path("plans/<slug:slug>/liens/<int:pk>/decision/", views_links.decide, name="decide_link"),
+    path(
+        "plans/<slug:slug>/fiches/<str:number>/liens/ajouter/",
+        views_links.add_link,
+        name="add_link",
+    ),
 ]

@@ -33,7 +33,7 @@ from pilotis.importers.review import (
     current_value,
     diff_plans,
 )
-from pilotis.plans import display, perms
+from pilotis.plans import display, perms, views_links
 from pilotis.plans.export import json_source_sha256, plan_from_dict, plan_to_dict, plan_to_json
 from pilotis.plans.models import (
     Action,
@@ -101,6 +101,7 @@ def overview(request, slug):
         "unplaced_count": plan.unplaced_lines.count(),
         "end_year": plan.start_year + plan.duration_years - 1 if plan.start_year else None,
         "breadcrumb_data": {"current": _crumb(plan.title)},
+        **views_links.plan_links_context(plan),
     }
     return render(request, "plans/overview.html", context)
 
@@ -180,6 +181,7 @@ def fiche_detail(request, slug, number):
         "previous": previous,
         "following": following,
         "breadcrumb_data": {"links": links, "current": f"Fiche n°{fiche.number}"},
+        **views_links.fiche_links_context(request, fiche),
     }
     return render(request, "plans/fiche.html", context)
 

@@ -446,7 +446,19 @@ class _Writer:
         by_generation: dict[int, list[str]] = defaultdict(list)
         for key in drafts:
             by_generation[gen(key)].append(key)
-        position = {s.key: i for i, s in enumerate(self.draft.sections)}
+        # Positions follow the tree depth first, siblings in document order: a parser listing
+        # sections level by level and an export listing them depth first store the same plan.
+        children: dict[str | None, list[str]] = defaultdict(list)
+        for key, s in drafts.items():
+            children[s.parent_key].append(key)
+        position: dict[str, int] = {}
+
+        def visit(parent: str | None) -> None:
+            for key in children.get(parent, []):
+                position[key] = len(position)
+                visit(key)
+
+        visit(None)
         stored: dict[str, Section] = {}
         for g in sorted(by_generation):
             desired = {}

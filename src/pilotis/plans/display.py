@@ -12,7 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from pilotis.core.text import fold
-from pilotis.importers.draft import FIELD_LABELS
+from pilotis.importers.draft import EXTRA_LABELS, EXTRA_LINE_ITEMS, FIELD_LABELS
 
 
 @dataclass
@@ -156,6 +156,199 @@ def flag_items(flags: Any) -> list[dict]:
 def paragraphs(text: str) -> list[str]:
     """A stored text block -> its paragraphs (the importer separates them by line breaks)."""
     return [p.strip() for p in re.split(r"\n+", text or "") if p.strip()]
+
+
+# --- Texts kept as written: paragraphs, lists, the extra rubrics of a fiche ---------------------
+
+BULLET = re.compile(r"^(\s*)(?:[-–•→*]|\d+[.)])\s+(?=\S)")
+INLINE_BULLET = re.compile(r"\s+•\s+")
+
+
+@dataclass
+class Item:
+    """An item of a list, with the items nested under it."""
+
+    text: str
+    children: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Block:
+    """A paragraph (`text`) or a list (`items`) of a text kept as written."""
+
+    text: str = ""
+    items: list[Item] = field(default_factory=list)
+
+
+def text_blocks(text: str, items: bool = False) -> list[Block]:
+    """A stored text -> paragraphs and lists, as the importers lay texts out.
+
+    Blank lines separate paragraphs and each line break is kept; lines starting with a bullet
+    ("- ", "• ", "→ ") make a list, nested by their indentation; a line holding " • " items
+    ("Objectif : • a • b") is a paragraph and its list. With `items`, the text is one item a line
+    (parsers store short fields so); a single item stays a paragraph.
+    """
+    blocks: list[Block] = []
+    # (indent, item) of the open list's items, deepest last, to hang nested items; empty when
+    # the last block is no list to go on with.
+    stack: list[tuple[int, Item]] = []
+
+    def add_item(indent: int, content: str) -> None:
+        if not stack:
+            blocks.append(Block(items=[]))
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        item = Item(content)
+        (stack[-1][1].children if stack else blocks[-1].items).append(item)
+        stack.append((indent, item))
+
+    for raw in (text or "").splitlines():
+        line = raw.rstrip()
+        if not line.strip():
+            stack.clear()
+            continue
+        bullet = BULLET.match(line)
+        if bullet:
+            add_item(len(bullet.group(1)), line[bullet.end() :].strip())
+        elif INLINE_BULLET.search(line):
+            head, *rest = INLINE_BULLET.split(line.strip())
+            head = head.lstrip("• ").strip()
+            stack.clear()
+            if head:
+                blocks.append(Block(text=head))
+            for piece in rest:
+                add_item(0, piece.strip())
+            stack.clear()
+        elif items:
+            add_item(0, line.strip())
+        else:
+            stack.clear()
+            blocks.append(Block(text=line.strip()))
+    # One lone item read as "one item a line" is better shown as the sentence it is.
+    return [
+        Block(text=b.items[0].text)
+        if items and len(b.items) == 1 and not b.items[0].children
+        else b
+        for b in blocks
+    ]
+
+
+@dataclass
+class Rubric:
+    """A rubric of a fiche's `extra`: its stable code, its French label, its text laid out."""
+
+    code: str
+    label: str
+    blocks: list[Block]
+    text: str
+
+
+# Rubrics that situate the fiche, shown under its title; rubrics that say what it is about,
+# shown before its actions. The others come after the actions, in EXTRA_LABELS order.
+FACT_EXTRAS = ("regional_number", "mission", "axis", "label")
+LEAD_EXTRAS = frozenset(
+    {"description", "challenge", "findings", "expected_results", "in_practice", "key_figures"}
+)
+# Keys shaped by `action_schedule`, not listed as rubrics under an action.
+SCHEDULE_EXTRAS = frozenset({"calendar", "start_month", "start_month_latest", "end_month"})
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "\n".join(str(v) for v in value if v not in (None, ""))
+    return "" if value is None else str(value)
+
+
+def extra_rubrics(extra: Any) -> list[Rubric]:
+    """Every non-empty entry of an `extra` dict, labelled in French, in EXTRA_LABELS order.
+
+    Keys without a label come last, in their stored order, under their own code.
+    """
+    if not isinstance(extra, dict):
+        return []
+    order = {code: i for i, code in enumerate(EXTRA_LABELS)}
+    keys = sorted(extra, key=lambda k: (order.get(k, len(order)), list(extra).index(k)))
+    rubrics = []
+    for key in keys:
+        text = _as_text(extra[key]).strip()
+        if text:
+            items = key in EXTRA_LINE_ITEMS or isinstance(extra[key], list | tuple)
+            rubrics.append(Rubric(key, EXTRA_LABELS.get(key, key), text_blocks(text, items), text))
+    return rubrics
+
+
+def fiche_rubrics(extra: Any) -> dict[str, list[Rubric]]:
+    """The rubrics of a fiche split by where the page shows them: "facts", "lead", "more"."""
+    groups: dict[str, list[Rubric]] = {"facts": [], "lead": [], "more": []}
+    for rubric in extra_rubrics(extra):
+        if rubric.code in FACT_EXTRAS:
+            groups["facts"].append(rubric)
+        elif rubric.code in LEAD_EXTRAS:
+            groups["lead"].append(rubric)
+        else:
+            groups["more"].append(rubric)
+    return groups
+
+
+def ordinal(value: Any) -> str:
+    """1 -> '1er', 6 -> '6e' (French ordinal of a month number); text that is no number as is."""
+    text = str(value).strip()
+    if not text.isdigit():
+        return text
+    return f"{int(text)}er" if int(text) == 1 else f"{int(text)}e"
+
+
+def month_span(extra: dict) -> str:
+    """When a CPTS action runs, in months after the signature of the ACI contract.
+
+    {"start_month": "1", "end_month": "18"} -> "à partir du 1er mois après la signature de l’ACI,
+    jusqu’au 18e mois au plus tard"; a start range "6" to "12" -> "entre le 6e et le 12e mois…".
+    The CPTS parser counts from the ACI, the one reference its documents use.
+    """
+    start = str(extra.get("start_month") or "").strip()
+    latest = str(extra.get("start_month_latest") or "").strip()
+    end = str(extra.get("end_month") or "").strip()
+    after = "après la signature de l’ACI"
+    if start and latest and latest != start:
+        text = f"entre le {ordinal(start)} et le {ordinal(latest)} mois {after}"
+    elif start:
+        text = f"à partir du {ordinal(start)} mois {after}"
+    elif end:
+        return f"jusqu’au {ordinal(end)} mois {after} au plus tard"
+    else:
+        return ""
+    return f"{text}, jusqu’au {ordinal(end)} mois au plus tard" if end else text
+
+
+@dataclass
+class ActionSchedule:
+    """What an action's `extra` adds under it on the fiche page."""
+
+    months: str = ""
+    calendar: str = ""  # as written, when it says more than the fiche's own calendar
+    details: list[Block] = field(default_factory=list)
+    others: list[Rubric] = field(default_factory=list)
+
+
+def action_schedule(extra: Any, fiche_calendar: str = "") -> ActionSchedule:
+    """Months, calendar as written, details and any other entry of an action's `extra`.
+
+    The calendar as written is left out when it repeats the fiche's calendar word for word: the
+    fiche shows it once above, and the months say the same under each action.
+    """
+    if not isinstance(extra, dict):
+        return ActionSchedule()
+    calendar = _as_text(extra.get("calendar")).strip()
+    if calendar and calendar == (fiche_calendar or "").strip():
+        calendar = ""
+    return ActionSchedule(
+        months=month_span(extra),
+        calendar=calendar,
+        details=text_blocks(_as_text(extra.get("details")), items=True),
+        others=[
+            r for r in extra_rubrics(extra) if r.code not in SCHEDULE_EXTRAS and r.code != "details"
+        ],
+    )
 
 
 def _folded_with_map(text: str) -> tuple[str, list[int]]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pilotis.plans import views, views_links
+from pilotis.plans import views, views_data, views_links
 
 app_name = "plans"
 
@@ -21,6 +21,7 @@ urlpatterns = [
         name="organisation",
     ),
     path("plans/<slug:slug>/fiches/<str:number>/", views.fiche_detail, name="fiche"),
+    path("plans/<slug:slug>/donnees/", views_data.plan_data, name="data"),
     path("plans/<slug:slug>/liens/", views_links.plan_links, name="links"),
     path("plans/<slug:slug>/liens/proposer/", views_links.propose, name="propose_links"),
     path("plans/<slug:slug>/liens/<int:pk>/decision/", views_links.decide, name="decide_link"),

@@ -1,6 +1,7 @@
 """Django settings, read from environment variables (see docs/configuration.md)."""
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "widget_tweaks",
     "dsfr",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "pilotis.core",
     "pilotis.accounts",
     "pilotis.plans",
@@ -54,8 +58,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Gives request.user.is_verified(): signed in with the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lockout into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pilotis.urls"
@@ -73,6 +81,7 @@ TEMPLATES = [
                 # Replaces dsfr.context_processors.site_config, which queries the DB per page.
                 "pilotis.core.context_processors.site_config",
                 "pilotis.plans.context_processors.plan_permissions",
+                "pilotis.accounts.context_processors.account_links",
             ],
         },
     },
@@ -88,6 +97,20 @@ if DATABASE_URL is None:
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses to even check the password of a locked-out client.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Argon2 for new and changed passwords; the PBKDF2 hashes still verify (and are upgraded on login).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -123,6 +146,44 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_MB * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("PILOTIS_SESSION_AGE_SECONDS", 8 * 3600)
+# On a shared office computer, closing the browser should sign out whoever forgot to.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("PILOTIS_SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+
+# Lockout after repeated failed logins (django-axes), per username and client address: agents
+# of one organisation often share an address, so an address alone must not lock them all out.
+AXES_FAILURE_LIMIT = env_int("PILOTIS_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PILOTIS_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "pilotis.accounts.views.lockout"
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME.total_seconds() <= 0:
+    raise ImproperlyConfigured(
+        "PILOTIS_LOGIN_FAILURE_LIMIT et PILOTIS_LOGIN_COOLOFF_MINUTES doivent être positifs."
+    )
+
+# Second factor (django-otp, TOTP): the name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = "Pilotis"
+
+# Invitations by e-mail: how long the link works.
+INVITATION_DAYS = env_int("PILOTIS_INVITATION_DAYS", 7)
+if INVITATION_DAYS < 1:
+    raise ImproperlyConfigured("PILOTIS_INVITATION_DAYS doit valoir au moins 1.")
+
+# E-mail (invitations, password reset) through an SMTP relay; the demo prints them instead.
+_email_host = env_str("PILOTIS_EMAIL_HOST")
+if _email_host is None and DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Without a named relay, the server's own mail transfer agent, reached without TLS on port 25.
+EMAIL_HOST = _email_host or "localhost"
+EMAIL_USE_TLS = env_bool("PILOTIS_EMAIL_USE_TLS", _email_host is not None)
+EMAIL_PORT = env_int("PILOTIS_EMAIL_PORT", 587 if EMAIL_USE_TLS else 25)
+EMAIL_HOST_USER = env_str("PILOTIS_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("PILOTIS_EMAIL_HOST_PASSWORD", "")
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env_str("PILOTIS_DEFAULT_FROM_EMAIL", "Pilotis <ne-pas-repondre@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 if not DEBUG:

@@ -2,9 +2,16 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 urlpatterns = [
+    # The admin signs in through Pilotis' own page, so the lockout and second factor apply.
+    path(
+        "admin/login/",
+        RedirectView.as_view(pattern_name="login", query_string=True),
+        name="admin_login_redirect",
+    ),
     path("admin/", admin.site.urls),
-    path("comptes/", include("django.contrib.auth.urls")),
+    path("", include("pilotis.accounts.urls")),
     path("", include("pilotis.plans.urls")),
 ]

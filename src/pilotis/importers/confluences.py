@@ -192,6 +192,8 @@ PARTICLES = {
 }
 # A cell of the pilot/partner table wrapped when its line is this long: the columns are narrow.
 CELL_WRAP = 36
+# Longer than this, a cell of the pilot/partner table is prose, not organisations.
+MAX_MENTION = 250
 # A body line shorter than this ends its paragraph (body text runs about 100 characters wide).
 SHORT_LINE = 75
 
@@ -362,6 +364,17 @@ class ConfluencesParser:
             )
             for o in objectives.values()
         ]
+        for number in sorted({o.axis for o in objectives.values()} - {a.number for a in axes}):
+            # An axis whose banner the scan lost: named by its number only.
+            plan.sections.append(
+                SectionDraft(
+                    key=f"AX{number}",
+                    level=0,
+                    number=number,
+                    title=f"Axe {number}",
+                    parent_key=None,
+                )
+            )
         plan.sections.sort(key=lambda s: (s.level, [int(p) for p in s.number.split(".")]))
         plan.fiches = [self._draft(f, objectives[f.objective], strong_pilots) for f in fiches]
         plan.organisations = self.resolver.organisations()
@@ -433,7 +446,6 @@ class ConfluencesParser:
         axes: dict[str, SectionDraft] = {}
         objectives: dict[str, _Objective] = {}
         fiches: list[_Fiche] = []
-        axis: str | None = None
         objective: _Objective | None = None
         # An objective's page is read once its first action tells the number it should carry.
         pending: _Block | None = None
@@ -441,7 +453,7 @@ class ConfluencesParser:
         fiche: _Fiche | None = None
         for block in blocks:
             if block.kind == "axis":
-                axis = self._axis(block, axes)
+                self._axis(block, axes)
                 fiche = None
             elif block.kind == "objective":
                 pending, pending_context = block, None
@@ -451,7 +463,7 @@ class ConfluencesParser:
                 number = ".".join(m.group(i) for i in (1, 2, 3))
                 objective_number = f"{m.group(1)}.{m.group(2)}"
                 if pending is not None:
-                    objective = self._objective(pending, pending_context, objective_number, axis)
+                    objective = self._objective(pending, pending_context, objective_number)
                     objectives[objective.number] = objective
                     pending = pending_context = None
                 if objective is None or objective.number != objective_number:
@@ -513,9 +525,7 @@ class ConfluencesParser:
                 self.skip(n, f"bandeau de l'axe {number} répété avec un autre intitulé")
         return number
 
-    def _objective(
-        self, block: _Block, context: _Block | None, action_number: str, axis: str | None
-    ) -> _Objective:
+    def _objective(self, block: _Block, context: _Block | None, action_number: str) -> _Objective:
         number = None
         guessed = False
         title: list[tuple[int, str]] = []
@@ -539,7 +549,8 @@ class ConfluencesParser:
         else:
             for n in noise:
                 self.skip(n, "bruit de numérisation (caractères isolés)")
-        axis_number = axis or number.split(".")[0]
+        # The objective's number names its axis, even when the axis banner was unreadable.
+        axis_number = number.split(".")[0]
         span = Span(self.document, block.first, block.last)
         block.parts = title
         return _Objective(
@@ -946,7 +957,19 @@ class ConfluencesParser:
                     column, origin = "pilot", "pilote d'une autre action, colonne incertaine"
                 else:
                     column, origin = "partner", "seul sur sa ligne, colonne incertaine"
-            if column == "pilot":
+            if column in ("pilot", "partner") and len(cell.text) > MAX_MENTION:
+                # Prose that strayed into the table (a scan's pages out of order) names no one.
+                for n in dict.fromkeys(n for n, _ in cell.parts):
+                    self.skip(n, "texte trop long pour un pilote ou un partenaire")
+                flags.append(
+                    ReviewFlag(
+                        "partners" if column == "partner" else "pilots",
+                        f"Texte de {len(cell.text)} caractères dans le tableau des pilotes et "
+                        "partenaires, laissé de côté : « " + cell.text[:60] + "… ».",
+                        table_span,
+                    )
+                )
+            elif column == "pilot":
                 coportage = coportage or cell.coportage
                 for item in split_pilots(COPORTAGE.sub("", cell.text), self.resolver):
                     pilots.append((item, origin))

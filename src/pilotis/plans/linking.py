@@ -16,6 +16,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pilotis.core.text import fold
 
@@ -78,6 +79,16 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=65536)
+def _term(word: str) -> str:
+    """Folded, stemmed form of a lower-cased word; empty for a stop word. Cached: plan texts
+    repeat the same few thousand words, and folding is most of the engine's time."""
+    folded = fold(word)
+    if len(folded) < 2 or folded in STOP_WORDS:
+        return ""
+    return stem(folded)
+
+
 def _segments(text: str) -> list[list[tuple[str, str]]]:
     """(stem, written form) of each kept word, by segment, so bigrams never span punctuation."""
     segments = []
@@ -85,10 +96,9 @@ def _segments(text: str) -> list[list[tuple[str, str]]]:
         words = []
         for match in _WORD.finditer(segment):
             written = match.group(0).lower()
-            folded = fold(written)
-            if len(folded) < 2 or folded in STOP_WORDS:
-                continue
-            words.append((stem(folded), written))
+            term = _term(written)
+            if term:
+                words.append((term, written))
         if words:
             segments.append(words)
     return segments

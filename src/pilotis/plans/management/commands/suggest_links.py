@@ -62,8 +62,13 @@ class Command(BaseCommand):
             self.stdout.write(f"[{index}/{len(plans)}] {current.title}")
             total += self._suggest(current, dry_run, min_score, limit)
             self._document(current, dry_run)
-        verb = "seraient proposés" if dry_run else "proposés"
-        self.stdout.write(f"Total : {total} nouveau{'x' if total > 1 else ''} lien(s) {verb}.")
+        many = total > 1
+        label = "nouveaux liens" if many else "nouveau lien"
+        if dry_run:
+            verb = "seraient proposés" if many else "serait proposé"
+        else:
+            verb = "proposés" if many else "proposé"
+        self.stdout.write(f"Total : {total} {label} {verb}.")
         if dry_run:
             self.stdout.write("Simulation : rien n’a été enregistré.")
 
@@ -81,8 +86,9 @@ class Command(BaseCommand):
         if not dry_run and new:
             new = crosslinks.store_proposals(plan, proposals)
         elapsed = _decimal(time.perf_counter() - started)
+        count = len(proposals)
         self.stdout.write(
-            f"  {len(proposals)} proposition(s), dont {new} nouvelle(s) ({elapsed} s)"
+            f"  {count} proposition{_s(count)}, dont {new} nouvelle{_s(new)} ({elapsed} s)"
         )
         return new
 
@@ -104,11 +110,16 @@ class Command(BaseCommand):
             )
         if not dry_run and (result.created or result.deleted):
             self.stdout.write(
-                f"  Liens d’après le document : {result.created} ajouté(s), "
-                f"{result.deleted} retiré(s)"
+                f"  Liens d’après le document : {result.created} ajouté{_s(result.created)}, "
+                f"{result.deleted} retiré{_s(result.deleted)}"
             )
 
 
 def _decimal(value: float) -> str:
     """0.1234 -> "0,12": French decimal comma."""
     return f"{value:.2f}".replace(".", ",")
+
+
+def _s(count: int) -> str:
+    """French plural mark: none for 0 and 1."""
+    return "s" if count > 1 else ""

@@ -321,7 +321,7 @@ class KeyFigures:
     territory: str
     comparators: list[str]
     rows: list[KeyFigure]
-    common_source: str  # the one source of every figure, shown once under the table
+    common_source: str  # the source of most figures, shown once; others show their own
     sources: list[dict] = field(default_factory=list)  # [{name, url}] the page cites
     sources_note: str = ""
 
@@ -336,8 +336,12 @@ def key_figures(extra: dict) -> KeyFigures | None:
             if name not in comparators:
                 comparators.append(name)
     territories = [str(f.get("territory") or "") for f in figures]
-    sources = {str(f.get("source") or "") for f in figures}
-    common = sources.pop() if len(sources) == 1 else ""
+    # The template names one source for the whole page: said once under the table, while a
+    # figure from elsewhere says its own; a column would repeat the same long text on each row.
+    sources = [str(f.get("source") or "") for f in figures]
+    common = max(set(sources), key=sources.count)
+    if sources.count(common) * 2 <= len(sources):
+        common = ""
     page = extra.get("data_repere") if isinstance(extra.get("data_repere"), dict) else {}
     rows = []
     for f in figures:
@@ -351,7 +355,7 @@ def key_figures(extra: dict) -> KeyFigures | None:
                 value=with_unit(f.get("value"), unit),
                 comparators=[with_unit(values.get(name), unit) for name in comparators],
                 year=str(year) if year not in (None, "") else "",
-                source="" if common else str(f.get("source") or ""),
+                source="" if f.get("source") == common else str(f.get("source") or ""),
             )
         )
     return KeyFigures(

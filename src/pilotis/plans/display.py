@@ -224,6 +224,14 @@ def text_blocks(text: str, items: bool = False) -> list[Block]:
         else:
             stack.clear()
             blocks.append(Block(text=line.strip()))
+    # Bullets separated by blank lines (as PDF conversions space them) are still one list.
+    merged: list[Block] = []
+    for block in blocks:
+        if block.items and merged and merged[-1].items:
+            merged[-1].items.extend(block.items)
+        else:
+            merged.append(block)
+    blocks = merged
     # One lone item read as "one item a line" is better shown as the sentence it is.
     return [
         Block(text=b.items[0].text)

@@ -98,6 +98,9 @@ def overview(request, slug):
         "action_count": sum(f.action_count for f in fiches),
         "indicator_count": sum(f.indicator_count for f in fiches),
         "flagged_count": sum(1 for f in fiches if f.review_flags),
+        # A PRS scheme's objectives have no pilots or actions: no columns saying so on each row.
+        "shows_followup": plan.kind != Plan.Kind.PRS_SCHEME
+        or any(f.action_count or f.pilot_roles for f in fiches),
         "unplaced_count": plan.unplaced_lines.count(),
         "end_year": plan.start_year + plan.duration_years - 1 if plan.start_year else None,
         "breadcrumb_data": {"current": _crumb(plan.title)},
@@ -152,8 +155,11 @@ def fiche_detail(request, slug, number):
     actions = list(fiche.actions.all())
     indicators = list(fiche.indicators.all())
     columns = display.year_columns(plan.contract_years, plan.start_year, actions)
+    rubrics = display.fiche_rubrics(fiche.extra)
+    fiche_calendar = next((r.text for r in rubrics["more"] if r.code == "calendar"), "")
     for action in actions:
         action.cells = display.year_cells(action.deadline_years, columns)
+        action.schedule = display.action_schedule(action.extra, fiche_calendar)
     for indicator in indicators:
         indicator.letters_label = display.letters_label(indicator.action_letters)
 
@@ -169,7 +175,12 @@ def fiche_detail(request, slug, number):
         "sections": [(display.section_label(plan.level_name(s.depth), s.number), s) for s in chain],
         "pilots": [r for r in roles if r.role in PILOT_ROLES],
         "partners": [r for r in roles if r.role == FicheRole.Role.PARTNER],
-        "context_paragraphs": display.paragraphs(fiche.context),
+        "context_blocks": display.text_blocks(fiche.context),
+        "objective_blocks": display.text_blocks(fiche.strategic_objective),
+        "rubrics": rubrics,
+        # A PRS scheme's objectives have no pilots, actions or indicators of their own: their
+        # pages leave out those rubrics rather than list them as missing.
+        "shows_followup": plan.kind != Plan.Kind.PRS_SCHEME,
         "actions": actions,
         "columns": columns,
         "result_indicators": [i for i in indicators if i.kind == FicheIndicator.Kind.RESULT],

@@ -60,7 +60,7 @@ _HYPHEN_MARKS = {0x02: "-", 0xFFFE: "-"}
 _LIGATURES = {0xFB00: "ff", 0xFB01: "fi", 0xFB02: "fl", 0xFB03: "ffi", 0xFB04: "ffl", 0xFB06: "st"}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Glyph:
     x: float  # left edge of the advance box, in points
     y: float  # vertical middle of the box, from the top of the page
@@ -84,11 +84,19 @@ def pdf_text(data: bytes, filename: str) -> str:
             document.close()
     if not drawn:
         count = len(pages)
+        where = (
+            "Sa page ne porte aucun"
+            if count == 1
+            else f"Aucune de ses {count} pages ne porte de"
+            if count
+            else "Il ne porte aucun"
+        )
         raise ParseError(
-            f"Le fichier « {filename} » ne contient pas de texte : document numérisé ? "
-            f"Ses {count} page{'s' if count > 1 else ''} ne sont que des images, et Pilotis ne "
-            "fait pas de reconnaissance de caractères (OCR). Déposez le PDF d'origine, exporté "
-            "depuis le traitement de texte, ou passez d'abord celui-ci dans un logiciel d'OCR."
+            f"Le fichier « {filename} » ne contient pas de texte : document numérisé ? {where} "
+            "texte lisible par un ordinateur (une image de texte n'en est pas), et Pilotis "
+            "ne fait pas de reconnaissance de caractères (OCR). Déposez le PDF d'origine, exporté "
+            "depuis le traitement de texte, ou faites d'abord passer celui-ci dans un logiciel "
+            "d'OCR."
         )
     if unmapped > drawn / 2:
         raise ParseError(
@@ -117,31 +125,52 @@ def _pdf_open_error(exc, filename: str) -> ParseError:
 
 def _read_glyphs(document) -> tuple[list[list[_Glyph]], int, int]:
     """Every drawn glyph of every page, with the count of glyphs that have no known letter."""
+    import ctypes
+
     import pypdfium2.raw as raw
 
+    # About 250,000 glyphs for a 150-page contract: raw calls on raw handles, no helpers.
+    get_unicode = raw.FPDFText_GetUnicode
+    is_generated = raw.FPDFText_IsGenerated
+    loose_box = raw.FPDFText_GetLooseCharBox
+    map_error = raw.FPDFText_HasUnicodeMapError
+    box = raw.FS_RECTF()
+    box_ref = ctypes.byref(box)
     pages: list[list[_Glyph]] = []
     unmapped = drawn = 0
-    box = raw.FS_RECTF()
     for index in range(len(document)):
         page = document[index]
         textpage = page.get_textpage()
         try:
+            handle = textpage.raw
             height = page.get_height()
+            count = raw.FPDFText_CountChars(handle)
+            codes = _page_codes(handle, count) or [get_unicode(handle, i) for i in range(count)]
             glyphs: list[_Glyph] = []
-            for i in range(textpage.count_chars()):
-                code = raw.FPDFText_GetUnicode(textpage, i)
+            for i, code in enumerate(codes):
                 if code in (0x0D, 0x0A):
                     continue  # line breaks come from positions
-                if code == 0x20 and raw.FPDFText_IsGenerated(textpage, i):
+                if code == 0x20 and is_generated(handle, i):
                     continue  # PDFium's guessed word spaces: gaps give them back
                 if code < 0x20 and code not in _HYPHEN_MARKS:
                     continue  # control characters draw nothing readable
-                if not raw.FPDFText_GetLooseCharBox(textpage, i, box):
+                if 0xDC00 <= code < 0xE000:
+                    continue  # second half of a character beyond the BMP, read with the first
+                if 0xD800 <= code < 0xDC00:
+                    # PDFium gives such a character as two UTF-16 halves, at two indexes.
+                    low = codes[i + 1] if i + 1 < len(codes) else 0
+                    code = (
+                        0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        if 0xDC00 <= low < 0xE000
+                        else 0xFFFD
+                    )
+                if not loose_box(handle, i, box_ref):
                     continue
                 if code != 0x20:
                     drawn += 1
-                    if raw.FPDFText_HasUnicodeMapError(textpage, i):
-                        unmapped += 1
+                    # A sample is enough to tell a readable text from an unreadable one.
+                    if drawn % 16 == 1 and map_error(handle, i):
+                        unmapped += 16
                 text = _HYPHEN_MARKS.get(code) or _LIGATURES.get(code) or chr(code)
                 glyphs.append(
                     _Glyph(
@@ -157,6 +186,20 @@ def _read_glyphs(document) -> tuple[list[list[_Glyph]], int, int]:
             textpage.close()
             page.close()
     return pages, unmapped, drawn
+
+
+def _page_codes(handle, count: int) -> list[int] | None:
+    """The UTF-16 unit of every character index of a text page, in one call; None when the
+    text does not line up with the indexes (then each is asked for)."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    if not count:
+        return []
+    buffer = (ctypes.c_ushort * (count + 1))()
+    written = raw.FPDFText_GetText(handle, 0, count, buffer) - 1  # without the final NUL
+    return list(buffer[:written]) if written == count else None
 
 
 def _round(value: float) -> int:
@@ -235,19 +278,36 @@ def _group_lines(glyphs: list[_Glyph], tolerance: float) -> list[tuple[float, li
 
 
 def _line_text(glyphs: list[_Glyph], left: float, space: float) -> str:
-    parts = [" " * max(0, _round((glyphs[0].x - left) / space))]
-    previous = None
-    for glyph in glyphs:
-        if previous is not None:
-            gap = glyph.x - (previous.x + previous.width)
-            # Bold faked by drawing a glyph twice, slightly shifted: keep one.
-            if glyph.text == previous.text and abs(glyph.x - previous.x) < 0.3 * glyph.width:
-                continue
-            # After a drawn space, extra room is justification, not another space.
-            slack = 0.2 if previous.text == " " else 0.5
-            parts.append(" " * max(0, math.floor(gap / space + slack)))
-        parts.append(glyph.text)
-        previous = glyph
+    """A line's glyphs with the spaces their gaps stand for, indented from the left margin."""
+    kept = [glyphs[0]]
+    for glyph in glyphs[1:]:
+        # Bold faked by drawing a glyph twice, slightly shifted: keep one.
+        if glyph.text == kept[-1].text and abs(glyph.x - kept[-1].x) < 0.3 * glyph.width:
+            continue
+        kept.append(glyph)
+    gaps = [(b.x - (a.x + a.width)) / space for a, b in zip(kept, kept[1:], strict=False)]
+    widths = [g.width for g in kept if g.text != " "]
+    if widths and max(widths) - min(widths) <= 0.02 * max(widths):
+        # Monospaced: every gap is a whole number of spaces. PDFium reports only the first
+        # space of a run, so the room after a space holds the others.
+        counts = [
+            max(0, math.floor(gap + (0.2 if a.text == " " else 0.5)))
+            for a, gap in zip(kept, gaps, strict=False)
+        ]
+    else:
+        # Proportional: justification stretches the word gaps of a line alike; only a gap
+        # clearly wider than the line's usual one separates columns.
+        usual = statistics.median([g for g in gaps if g >= 0.3] or [1.0])
+        counts = []
+        for a, gap in zip(kept, gaps, strict=False):
+            columns = gap >= 4 or (gap >= 2 and gap > 1.3 * usual)
+            if a.text == " ":
+                counts.append(_round(gap) if columns else 0)
+            else:
+                counts.append(_round(gap) if columns else int(gap >= 0.3))
+    parts = [" " * max(0, _round((kept[0].x - left) / space)), kept[0].text]
+    for glyph, count in zip(kept[1:], counts, strict=True):
+        parts.append(" " * count + glyph.text)
     return "".join(parts)
 
 

@@ -107,6 +107,8 @@ def send(invitation: Invitation, accept_url: str) -> None:
         "invitation": invitation,
         "url": accept_url,
         "inviter": invitation.created_by,
+        # Names, not objects: the join filter needs strings where autoescaping is off.
+        "organisations": [str(o) for o in invitation.organisations.all()],
         "days": settings.INVITATION_DAYS,
         "account_exists": existing_user(invitation.email) is not None,
     }

@@ -604,8 +604,8 @@ def test_fiche_page_query_count_does_not_grow_with_links(client, django_assert_n
 def test_fiche_page_query_count_for_coordinators(coordinator, django_assert_num_queries, cls, n):
     link_many(cls, n)
     coordinator.get("/")  # the session is read once per request, counted below
-    # session, user, their group (links), the 10 of a reader, other plans for the manual form,
-    # their group again (the import link of the menu)
+    # session, user, their memberships and group (asked once per request), the 10 of a reader,
+    # the other plans for the manual form
     with django_assert_num_queries(15):
         text(coordinator.get(f"/plans/{cls.slug}/fiches/18/"))
 

@@ -251,6 +251,7 @@ class _Cell:
     parts: list[tuple[int, str]]
     origin: str = ""  # how the column was chosen when it is a guess
     coportage: bool = False
+    beside_public: bool = False  # read in the rows of the public, where both columns go on
 
     @property
     def text(self) -> str:
@@ -285,7 +286,7 @@ class _Objective:
     block: _Block  # its parts: the lines of the title
     span: Span | None = None
     context: _Block | None = None
-    number_guessed: bool = False
+    number_note: str = ""  # why the number is not the one printed on the objective's page
 
 
 class ConfluencesParser:
@@ -378,7 +379,6 @@ class ConfluencesParser:
         plan.sections.sort(key=lambda s: (s.level, [int(p) for p in s.number.split(".")]))
         plan.fiches = [self._draft(f, objectives[f.objective], strong_pilots) for f in fiches]
         plan.organisations = self.resolver.organisations()
-        plan.unplaced = sorted(self.unplaced, key=lambda u: u.line)
         first = min(b.first for b in blocks)
         plan.fiche_part = (first, max(f.last for f in fiches))
         for n in range(1, first):
@@ -474,7 +474,8 @@ class ConfluencesParser:
                             number=objective_number,
                             axis=m.group(1),
                             block=_Block("objective", block.first),
-                            number_guessed=True,
+                            number_note=f"Objectif opérationnel {objective_number} sans sa page "
+                            f"d'objectif : déduit du numéro de l'action {number}.",
                         ),
                     )
                 fiche = _Fiche(number=number, objective=objective.number, first=block.first)
@@ -493,7 +494,7 @@ class ConfluencesParser:
                 fiche.last = max(fiche.last, block.last)
         return list(axes.values()), objectives, fiches
 
-    def _axis(self, block: _Block, axes: dict[str, SectionDraft]) -> str | None:
+    def _axis(self, block: _Block, axes: dict[str, SectionDraft]) -> None:
         number = None
         title: list[str] = []
         for n, text in block.parts:
@@ -509,7 +510,7 @@ class ConfluencesParser:
         if number is None:
             for n, _ in block.parts:
                 self.skip(n, "bandeau d'axe sans numéro")
-            return None
+            return
         text = self.join(title)
         if number not in axes:
             axes[number] = SectionDraft(
@@ -523,11 +524,9 @@ class ConfluencesParser:
         elif fold(text) != fold(axes[number].title):
             for n, _ in block.parts:
                 self.skip(n, f"bandeau de l'axe {number} répété avec un autre intitulé")
-        return number
 
     def _objective(self, block: _Block, context: _Block | None, action_number: str) -> _Objective:
         number = None
-        guessed = False
         title: list[tuple[int, str]] = []
         noise: list[int] = []
         for n, text in block.parts:
@@ -542,28 +541,33 @@ class ConfluencesParser:
                 noise.append(n)
             else:
                 title.append((n, text))
+        # The action's number says which objective it belongs to; it wins over the page's.
+        note = ""
         if number is None:
-            number, guessed = action_number, True
-            for n in noise:
-                self.skip(n, f"numéro d'objectif illisible ({number} déduit de l'action)")
+            note = f"Numéro de l'objectif opérationnel illisible : {action_number} déduit du "
+            note += "numéro de son action."
+            reason = f"numéro d'objectif illisible ({action_number} déduit de l'action)"
         else:
-            for n in noise:
-                self.skip(n, "bruit de numérisation (caractères isolés)")
-        # The objective's number names its axis, even when the axis banner was unreadable.
-        axis_number = number.split(".")[0]
+            reason = "bruit de numérisation (caractères isolés)"
+            if number != action_number:
+                note = f"Objectif opérationnel numéroté « {number} » sur sa page, {action_number} "
+                note += "d'après le numéro de son action."
+        for n in noise:
+            self.skip(n, reason)
         span = Span(self.document, block.first, block.last)
         block.parts = title
         return _Objective(
-            span=span,
-            number=number,
-            axis=axis_number,
+            number=action_number,
+            axis=action_number.split(".")[0],
             block=block,
+            span=span,
             context=context,
-            number_guessed=guessed or number != action_number,
+            number_note=note,
         )
 
     def _objective_title(self, objective: _Objective) -> str:
-        return self.join([t for _, t in objective.block.parts])
+        title = self.join([t for _, t in objective.block.parts])
+        return title or f"Objectif opérationnel {objective.number}"
 
     def _action_title(self, block: _Block, fiche: _Fiche) -> None:
         for n, text in block.parts:
@@ -620,7 +624,7 @@ class ConfluencesParser:
         last: _Cell | None = None
 
         def new(column: str, n: int, text: str, origin: str = "") -> _Cell:
-            cell = _Cell(column, [(n, text)], origin)
+            cell = _Cell(column, [(n, text)], origin, beside_public=right_active)
             cells.append(cell)
             return cell
 
@@ -633,8 +637,8 @@ class ConfluencesParser:
             if (m := PUBLIC.match(text)) and zone == "pilots":
                 zone = "public"
                 rest = squash(m.group(1))
+                right_active = bool(rest)
                 if rest:
-                    right_active = True
                     open_right = last is not None and last.column in ("partner", "unknown")
                     if _starts_lower(rest) and open_right:
                         last.parts.append((n, rest))
@@ -745,15 +749,8 @@ class ConfluencesParser:
     def _draft(self, fiche: _Fiche, objective: _Objective, strong_pilots: set[str]) -> FicheDraft:
         span = Span(self.document, fiche.first, fiche.last)
         flags = [ReviewFlag("title", message, span) for message in fiche.title_flags]
-        if objective.number_guessed:
-            flags.append(
-                ReviewFlag(
-                    "section_key",
-                    f"Numéro de l'objectif opérationnel illisible : {objective.number} déduit "
-                    f"du numéro de l'action {fiche.number}.",
-                    span,
-                )
-            )
+        if objective.number_note:
+            flags.append(ReviewFlag("section_key", objective.number_note, span))
         extra: dict[str, str] = {}
         context_block = fiche.blocks.get("context") or objective.context
         context = self._text(context_block, CONTEXT_TAIL, prose=True) if context_block else ""
@@ -904,7 +901,7 @@ class ConfluencesParser:
             for n, text in block.parts:
                 if not text.strip():
                     continue
-                if items and self._continues_item(items[-1][-1][1], text):
+                if items and self._continues(items[-1][-1], (n, text), prose=False):
                     items[-1].append((n, text))
                 else:
                     items.append([(n, text)])
@@ -923,15 +920,6 @@ class ConfluencesParser:
                 )
         return out
 
-    @staticmethod
-    def _continues_item(before: str, text: str) -> bool:
-        before = before.rstrip()
-        return (
-            _starts_lower(text.strip())
-            or before.endswith((",", "-"))
-            or (_ends_with_particle(before))
-        )
-
     def _roles(
         self, fiche: _Fiche, strong_pilots: set[str], span: Span
     ) -> tuple[list[RoleDraft], str, str, list[ReviewFlag], str]:
@@ -946,7 +934,6 @@ class ConfluencesParser:
         pilots: list[tuple[str, str]] = []  # (as written, how it was read when a guess)
         partners: list[tuple[str, str]] = []
         publics: list[str] = []
-        public_doubts: list[str] = []
         coportage = False
         note = ""
         for cell in fiche.cells:
@@ -979,8 +966,6 @@ class ConfluencesParser:
                 partners += [(item, origin) for item in items]
             else:
                 publics.append(cell.text)
-                if origin:
-                    public_doubts.append(cell.text)
         role = "copilot" if coportage else "pilot"
         roles = [RoleDraft(role, text, self._key(text)) for text, _ in pilots]
         roles += [RoleDraft("partner", text, self._key(text)) for text, _ in partners]
@@ -999,9 +984,9 @@ class ConfluencesParser:
             flags.append(
                 ReviewFlag(
                     "pilots",
-                    "Limite incertaine entre pilotes et partenaires : "
+                    "Limite incertaine entre pilotes et partenaires ; lu comme pilote : "
                     + ", ".join(doubtful_pilots)
-                    + " lu comme pilote.",
+                    + ".",
                     table_span,
                 )
             )
@@ -1012,16 +997,16 @@ class ConfluencesParser:
             flags.append(
                 ReviewFlag(
                     "partners",
-                    "Colonnes mêlées par la numérisation : "
+                    "Colonnes mêlées par la numérisation ; lu comme partenaire : "
                     + ", ".join(doubtful_partners)
-                    + " lu comme partenaire.",
+                    + ".",
                     table_span,
                 )
             )
         if not partners:
             flags.append(ReviewFlag("partners", "Aucun partenaire lu dans le tableau.", table_span))
         public = ", ".join(publics)
-        if public_doubts or any(o and "Public" in o for _, o in partners):
+        if any(c.beside_public for c in fiche.cells):
             flags.append(
                 ReviewFlag(
                     "public",

@@ -13,7 +13,15 @@ from pilotis.importers.draft import ParseError
 from pilotis.plans import perms
 from pilotis.plans.export import plan_to_json
 from pilotis.plans.models import Fiche, Plan
-from tests.factories import PASSWORD, UserFactory, create_plan, make_draft
+from tests.factories import (
+    PASSWORD,
+    ActionFactory,
+    FicheFactory,
+    PlanFactory,
+    UserFactory,
+    create_plan,
+    make_draft,
+)
 from tests.seeds import CARCASSONNE, seed_bytes
 
 pytestmark = pytest.mark.django_db
@@ -232,6 +240,63 @@ def test_fiche_query_count_is_constant(client, django_assert_num_queries, n):
     # links with other plans
     with django_assert_num_queries(10):
         html(client.get(f"/plans/{plan.slug}/fiches/2/"))
+
+
+def test_fiche_extra_rubrics_show_french_labels_in_the_papers_order(client):
+    fiche = FicheFactory(
+        extra={
+            "budget": "70 000 €\nÀ répartir sur la mission",
+            "actors": "- Libéraux\n  - MG\n- DAC",
+            "mission": "Mission 2 - Parcours",
+            "findings": "Premier constat.\n\nSecond constat.",
+            "rubrique_inconnue": "Texte",
+        }
+    )
+    response = client.get(fiche.get_absolute_url())
+    page, txt = html(response), text(response)
+    headings = re.findall(r"<h2[^>]*>([^<]+)</h2>", page)
+    order = ["Constats", "Déclinaison des actions", "Acteurs concernés", "Budget"]
+    assert [h for h in headings if h in order] == order
+    assert "rubrique_inconnue" in headings
+    assert "Mission concernée Mission 2 - Parcours" in txt  # a fact under the title
+    assert "<p>Premier constat.</p><p>Second constat.</p>" in page
+    assert re.search(r"<ul><li>Libéraux\s*<ul><li>MG</li></ul></li><li>DAC</li></ul>", page)
+    assert "<p>70 000 €</p><p>À répartir sur la mission</p>" in page
+
+
+def test_fiche_actions_show_their_months_and_steps(client):
+    calendar = "Démarrage 6 à 12 mois après la signature des ACI"
+    fiche = FicheFactory(extra={"calendar": calendar})
+    ActionFactory(
+        fiche=fiche,
+        extra={
+            "calendar": calendar,
+            "start_month": "6",
+            "start_month_latest": "12",
+            "end_month": "24",
+            "details": "- Répertorier les données\n- Sécuriser les données",
+        },
+    )
+    ActionFactory(fiche=fiche, extra={"calendar": "1 mois après", "start_month": "1"})
+    response = client.get(fiche.get_absolute_url())
+    page, txt = html(response), text(response)
+    assert "Entre le 6e et le 12e mois après la signature de l’ACI, jusqu’au 24e mois" in txt
+    assert "<li>Répertorier les données</li><li>Sécuriser les données</li>" in page
+    # The fiche's calendar is shown once; an action's own calendar is shown under it.
+    assert txt.count(calendar) == 1
+    assert "À partir du 1er mois après la signature de l’ACI" in txt
+    assert "Calendrier : « 1 mois après »" in txt
+
+
+def test_prs_scheme_fiche_leaves_out_empty_follow_up_rubrics(client):
+    plan = PlanFactory(kind=Plan.Kind.PRS_SCHEME)
+    fiche = FicheFactory(plan=plan, public="", extra={"regional_number": "4", "challenge": "Défi"})
+    txt = text(client.get(fiche.get_absolute_url()))
+    assert "Numéro régional 4" in txt and "Défi à relever Défi" in txt
+    for missing in ("Pilotage", "Déclinaison des actions", "Public cible", "Indicateurs"):
+        assert missing not in txt
+    overview = text(client.get(plan.get_absolute_url()))
+    assert "Pilotage" not in overview and "Non précisé N°" not in overview
 
 
 # --- Organisations ------------------------------------------------------------------------------

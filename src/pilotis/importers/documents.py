@@ -16,11 +16,15 @@ from pilotis.importers.draft import ParseError
 # lines where the page leaves vertical space, indentation kept, and a trailing space where the
 # producer drew one (the Carcassonne side column relies on it). PDF extraction rebuilds exactly
 # that from glyph positions instead of using a library's reading-order text, which merges
-# hyphenated lines, collapses runs of spaces and drops blank lines. Line numbers in provenance
-# therefore refer to the lines of this extracted text.
+# hyphenated lines, collapses runs of spaces and drops blank lines. Only two things are lost: a
+# line of spaces alone reads as an empty line, and a run of trailing spaces as one space (PDFium
+# reports only the first space of a run; inside a line, the room the others take gives them
+# back). Provenance line numbers refer to the lines of this extracted text; a PDF made from a
+# text document therefore gives the text's own line numbers. A DOCX gives one line per
+# paragraph and per manual line break, table cells taken row by row.
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
 # A DOCX expands about ten times; past this its text would not fit a plan anyway, and a
 # "zip bomb" must not exhaust the server's memory.
 _MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
@@ -35,7 +39,7 @@ def extract_text(data: bytes, filename: str) -> str | None:
     binary Office document.
     """
     # The PDF header may follow some junk: readers accept it anywhere in the first kilobyte.
-    if b"%PDF-" in data[:1024]:
+    if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
         return pdf_text(data, filename)
     if data.startswith(_ZIP_MAGIC):
         return docx_text(data, filename)

@@ -1,7 +1,9 @@
 """PDF and DOCX uploads give the same plan as the text; bad files get a clear French message."""
 
 import dataclasses
+import io
 import threading
+import zipfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -202,26 +204,32 @@ def test_pdf_extraction_is_safe_from_several_threads():
 # --- DOCX ------------------------------------------------------------------------------
 
 
-def test_docx_paragraphs_and_table_cells_row_by_row_in_document_order():
-    import io
+def docx_bytes(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
+
+def test_docx_paragraphs_and_table_cells_row_by_row_in_document_order():
     import docx
 
     document = docx.Document()
     document.add_paragraph("Fiche n°3 ")
     document.add_paragraph("Pilotage :\tCAF")
-    table = document.add_table(rows=2, cols=3)
+    table = document.add_table(rows=3, cols=3)
     table.cell(0, 0).text = "Action"
     table.cell(0, 1).merge(table.cell(0, 2)).text = "Echéance"  # one cell over two columns
-    table.cell(1, 0).text = "A  Réunir les partenaires"
+    table.cell(1, 0).merge(table.cell(2, 0)).text = "A  Réunir les partenaires"  # two rows
     table.cell(1, 1).text = "Année 1"
     table.cell(1, 2).text = "O/N"
     table.cell(1, 2).add_paragraph("2e paragraphe de cellule")
+    nested = table.cell(2, 1).add_table(rows=1, cols=2)
+    nested.cell(0, 0).text = "imbriquée 1"
+    nested.cell(0, 1).text = "imbriquée 2"
+    table.cell(2, 2).text = "fin de ligne"
     document.add_paragraph("Public cible : familles")
-    buffer = io.BytesIO()
-    document.save(buffer)
 
-    assert extract_text(buffer.getvalue(), "fiche.docx").split("\n") == [
+    assert extract_text(docx_bytes(document), "fiche.docx").split("\n") == [
         "Fiche n°3 ",
         "Pilotage :\tCAF",
         "Action",
@@ -230,9 +238,68 @@ def test_docx_paragraphs_and_table_cells_row_by_row_in_document_order():
         "Année 1",
         "O/N",
         "2e paragraphe de cellule",
+        "",  # the cell's own paragraph, before the table it holds
+        "imbriquée 1",
+        "imbriquée 2",
+        "",  # Word ends a cell holding a table with a paragraph
+        "fin de ligne",
         "Public cible : familles",
         "",
     ]
+
+
+def test_docx_text_in_content_controls_revisions_breaks_and_text_boxes_is_read():
+    import docx
+    from docx.oxml import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = docx.Document()
+    document.add_paragraph("Fiche n°4")
+    body = document.element.body
+    for xml in [
+        # A content control of a template around a paragraph.
+        f"<w:sdt {w}><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>Pilotage : ARS</w:t></w:r></w:p>"
+        "</w:sdtContent></w:sdt>",
+        # Tracked changes: the insertion is text, the deletion is not.
+        f"<w:p {w}><w:r><w:t xml:space='preserve'>Partenaires : </w:t></w:r>"
+        "<w:ins w:id='1' w:author='x'><w:r><w:t>CPAM</w:t></w:r></w:ins>"
+        "<w:del w:id='2' w:author='x'><w:r><w:delText>CAF</w:delText></w:r></w:del></w:p>",
+        # A line break and a page break inside one paragraph; a non-breaking hyphen.
+        f"<w:p {w}><w:r><w:t>Année 1</w:t><w:br/><w:t>Année 2</w:t><w:br w:type='page'/>"
+        "<w:t>co</w:t><w:noBreakHyphen/><w:t>pilotage</w:t></w:r></w:p>",
+        # A text box anchored in a paragraph.
+        f"<w:p {w}><w:r><w:t>Objectifs</w:t></w:r><w:r><w:pict><w:txbxContent>"
+        "<w:p><w:r><w:t>Dans la boîte</w:t></w:r></w:p></w:txbxContent></w:pict></w:r></w:p>",
+    ]:
+        body.insert(len(body) - 1, parse_xml(xml))  # before the section properties
+
+    assert extract_text(docx_bytes(document), "fiche.docx").split("\n") == [
+        "Fiche n°4",
+        "Pilotage : ARS",
+        "Partenaires : CPAM",
+        "Année 1",
+        "Année 2co-pilotage",
+        "Objectifs",
+        "Dans la boîte",
+        "",
+    ]
+
+
+def test_a_macro_enabled_docm_reads_like_a_docx():
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Fiche n°5")
+    main = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+    macro = "application/vnd.ms-word.document.macroEnabled.main+xml"
+    files = {}
+    with zipfile.ZipFile(io.BytesIO(docx_bytes(document))) as archive:
+        for name in archive.namelist():
+            files[name] = archive.read(name)
+    files["[Content_Types].xml"] = files["[Content_Types].xml"].replace(
+        main.encode(), macro.encode()
+    )
+    assert extract_text(zip_of(files), "fiche.docm") == "Fiche n°5\n"
 
 
 def test_plain_text_is_left_to_the_text_decoder():

@@ -345,7 +345,7 @@ def docx_text(data: bytes, filename: str) -> str:
             "XLSX, ODT…), mais il est endommagé ou incomplet : il ne peut pas être ouvert. "
             "Vérifiez qu'il s'ouvre sur votre poste, puis déposez-le à nouveau."
         ) from exc
-    if "word/document.xml" not in names:
+    if not any(name.startswith("word/") for name in names):
         what = next((label for path, label in _ZIP_FORMATS if path in names), None)
         what = what or _OPENDOCUMENT.get(mimetype) or "une archive ZIP"
         raise ParseError(
@@ -358,33 +358,88 @@ def docx_text(data: bytes, filename: str) -> str:
             f"({unzipped // (1024 * 1024)} Mo) pour être le texte d'un contrat."
         )
     try:
-        import docx
+        from docx.opc.package import OpcPackage
+        from docx.oxml import parse_xml
 
-        document = docx.Document(io.BytesIO(data))
+        # The package's main part, whatever its name and content type: python-docx's Document()
+        # would refuse a macro-enabled DOCM or a DOTX template, whose text reads the same.
+        part = OpcPackage.open(io.BytesIO(data)).main_document_part
+        root = part.element if hasattr(part, "element") else parse_xml(part.blob)
         lines: list[str] = []
-        _docx_block(document, lines)
-    except Exception as exc:  # python-docx raises bare KeyError, ValueError, lxml errors…
+        _DocxReader(lines).block(root.find(_w("body")))
+    except Exception as exc:  # python-docx and lxml raise KeyError, ValueError, XMLSyntaxError…
         raise _damaged_docx(filename) from exc
     return "\n".join(line for text in lines for line in text.split("\n")) + "\n"
 
 
-def _docx_block(container, lines: list[str]) -> None:
-    """Paragraphs and tables of a document or a table cell, in document order."""
-    from docx.table import Table
+def _w(tag: str) -> str:
+    return "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}" + tag
 
-    for item in container.iter_inner_content():
-        if isinstance(item, Table):
-            # A merged cell is returned once per grid column and row it spans. The set holds
-            # the elements themselves: lxml keeps one proxy per node only while it is referenced.
-            seen: set = set()
-            for row in item.rows:
-                for cell in row.cells:
-                    if cell._tc in seen:
-                        continue
-                    seen.add(cell._tc)
-                    _docx_block(cell, lines)
-        else:
-            lines.append(item.text)
+
+class _DocxReader:
+    """Text of WordprocessingML, read from the XML so that nothing the reader sees is skipped:
+    content controls (w:sdt), tracked insertions, fields and text boxes hold text too."""
+
+    BLOCK_WRAPPERS = {_w("sdt"), _w("customXml"), _w("sdtContent"), _w("ins")}
+    SKIPPED = {_w("pPr"), _w("rPr"), _w("sdtPr"), _w("sdtEndPr"), _w("del"), _w("moveFrom")}
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+
+    def block(self, element) -> None:
+        """Paragraphs and tables in document order, table cells row by row."""
+        if element is None:
+            return
+        for child in element:
+            if child.tag == _w("p"):
+                self.paragraph(child)
+            elif child.tag == _w("tbl"):
+                for row in self._children(child, _w("tr")):
+                    for cell in self._children(row, _w("tc")):
+                        merged = cell.find(f"{_w('tcPr')}/{_w('vMerge')}")
+                        # A cell merged down the rows: the first holds the text, the others
+                        # are empty continuations.
+                        if merged is None or merged.get(_w("val")) == "restart":
+                            self.block(cell)
+            elif child.tag in self.BLOCK_WRAPPERS:
+                self.block(child)
+
+    def _children(self, element, tag: str):
+        """Children with this tag, also those wrapped in content controls; not grandchildren
+        of a nested table."""
+        for child in element:
+            if child.tag == tag:
+                yield child
+            elif child.tag in self.BLOCK_WRAPPERS:
+                yield from self._children(child, tag)
+
+    def paragraph(self, paragraph) -> None:
+        parts: list[str] = []
+        boxes: list = []
+        self._inline(paragraph, parts, boxes)
+        self.lines.append("".join(parts))
+        for box in boxes:
+            self.block(box)  # a text box's paragraphs come after the paragraph anchoring it
+
+    def _inline(self, element, parts: list[str], boxes: list) -> None:
+        for child in element:
+            tag = child.tag
+            if tag == _w("t"):
+                parts.append(child.text or "")
+            elif tag == _w("tab"):
+                parts.append("\t")
+            elif tag == _w("br"):
+                # A page or column break ends no line of text; a line break does.
+                if child.get(_w("type")) in (None, "textWrapping"):
+                    parts.append("\n")
+            elif tag == _w("cr"):
+                parts.append("\n")
+            elif tag == _w("noBreakHyphen"):
+                parts.append("-")
+            elif tag == _w("txbxContent"):
+                boxes.append(child)
+            elif tag not in self.SKIPPED:
+                self._inline(child, parts, boxes)
 
 
 def _damaged_docx(filename: str) -> ParseError:

@@ -265,12 +265,16 @@ def test_manual_link_inside_one_plan_is_refused():
 def test_the_database_refuses_inconsistent_links(prs):
     a, b = FicheFactory(), FicheFactory()
     make_link(a, b)
+    # A link to the whole of b's plan is allowed once.
+    CrossLink.objects.create(
+        source_plan=a.plan, source_fiche=a, target_plan=b.plan, origin=CrossLink.Origin.MANUAL
+    )
     section = prs.sections.first()
     bad = [
         dict(source_fiche=b, target_fiche=a, target_plan=a.plan),  # the same pair, reversed
         dict(source_fiche=a, target_fiche=FicheFactory(plan=a.plan), target_plan=a.plan),
         dict(source_fiche=a, target_fiche=b, target_section=section, target_plan=b.plan),
-        dict(source_fiche=a, target_plan=b.plan),  # no target
+        dict(source_fiche=a, target_plan=b.plan),  # the whole plan again
         dict(source_fiche=a, target_fiche=FicheFactory(), score=1.5),
     ]
     for fields in bad:
@@ -488,7 +492,7 @@ def test_adding_a_link_by_hand_in_two_steps(coordinator, cls, cpts, prs):
     assert "1. Le plan lié" in text(step1) and "2. La fiche" not in text(step1)
     step2 = coordinator.get(f"{url}?plan={cpts.slug}")
     page = step2.content.decode()
-    assert "2. La fiche ou la section de « Projet de santé CPTS »" in text(step2)
+    assert "2. Le plan entier « Projet de santé CPTS », ou l’une de ses fiches" in text(step2)
     care = cpts.fiches.get(number="1.B")
     assert f'<option value="fiche-{care.pk}">n°1.B — Prise en charge des soins' in page
     assert '<optgroup label="Sections">' in page
@@ -646,3 +650,62 @@ def test_command_unknown_plan_fails_in_french():
 
     with pytest.raises(CommandError, match="Aucun plan n’a l’identifiant « inconnu »"):
         call_command("suggest_links", "inconnu", stdout=StringIO())
+
+
+# --- What the document names: fiches working with a stored CPTS project -------------------------
+
+
+def _cpts_project():
+    perimeter = TerritoryFactory(level="perimeter", code="", name="CPTS du Bassin Carcassonnais")
+    return PlanFactory(kind=Plan.Kind.CPTS, title="Projet de Santé – CPTS", perimeter=perimeter)
+
+
+def _role(fiche_, key, name, as_written, role, acronym=""):
+    from tests.factories import FicheRoleFactory, OrganisationFactory
+
+    org = OrganisationFactory(plan=fiche_.plan, key=key, name=name, acronym=acronym)
+    return FicheRoleFactory(fiche=fiche_, organisation=org, as_written=as_written, role=role)
+
+
+def test_fiches_naming_a_stored_cpts_are_linked_to_its_project():
+    project = _cpts_project()
+    contract = PlanFactory()
+    named = fiche(contract, "18", "Soins non programmés", "…", position=1)
+    generic = fiche(contract, "15", "Accompagner les projets de santé des CPTS", "…", position=2)
+    unrelated = fiche(contract, "32", "Jardins partagés", "…", position=3)
+    _role(named, "cpts-bassin-carcassonnais", "CPTS du Bassin Carcassonnais", "CPTS BC", "copilot")
+    _role(generic, "cpts", "Communauté professionnelle territoriale de santé", "CPTS", "copilot")
+    _role(unrelated, "cpts-cabardes", "CPTS du Cabardès", "CPTS Cabardès", "partner")
+
+    created = crosslinks.cpts_links_from_document(contract)
+    links = {(link.source_fiche.number, link.status) for link in created}
+    assert links == {("18", ACCEPTED), ("15", PROPOSED)}
+    assert all(link.target_plan == project and link.target_fiche is None for link in created)
+    (link_18,) = [link for link in created if link.source_fiche == named]
+    assert link_18.reason == "La fiche nomme « CPTS BC » parmi ses pilotes."
+    # Run again: nothing new, decisions kept.
+    crosslinks.decide(CrossLink.objects.get(source_fiche=generic), REJECTED, None)
+    assert crosslinks.cpts_links_from_document(contract) == []
+    assert CrossLink.objects.get(source_fiche=generic).status == REJECTED
+
+
+def test_a_whole_plan_link_shows_on_the_fiche_and_is_added_by_hand(client):
+    project = _cpts_project()
+    contract = create_plan(2)
+    fiche_2 = contract.fiches.get(number="2")
+    coordinator = UserFactory(coordinator=True)
+    link, created = crosslinks.add_manual_link(fiche_2, project, coordinator)
+    assert created and link.target_fiche is None and link.target_section is None
+    assert crosslinks.add_manual_link(fiche_2, project, coordinator) == (link, False)
+    page = text(client.get(fiche_2.get_absolute_url()))
+    assert "Le plan entier : Projet de Santé – CPTS" in page
+
+    client.force_login(coordinator)
+    url = f"/plans/{contract.slug}/fiches/1/liens/ajouter/"
+    form = client.get(url, {"plan": project.slug}).content.decode()
+    assert 'value="plan"' in form
+    response = client.post(url, {"plan": project.slug, "target": "plan"})
+    assert response.status_code == 302
+    assert CrossLink.objects.filter(
+        source_fiche__number="1", target_plan=project, target_fiche=None
+    ).exists()

@@ -15,7 +15,15 @@ from django.utils import timezone
 
 from pilotis.core.text import fold
 from pilotis.plans import linking
-from pilotis.plans.models import Action, CrossLink, Fiche, Plan, PlanSectionLink, Section
+from pilotis.plans.models import (
+    Action,
+    CrossLink,
+    Fiche,
+    FicheRole,
+    Plan,
+    PlanSectionLink,
+    Section,
+)
 
 # Measured on the seed documents (CLS, CPTS, PRS scheme, second CLS): from about this cosine up,
 # a suggestion is more often relevant than not; below it, shared words are mostly incidental.
@@ -183,22 +191,32 @@ def decide(link: CrossLink, status: str, user) -> CrossLink:
     return link
 
 
-def add_manual_link(source: Fiche, target: Fiche | Section, user) -> tuple[CrossLink, bool]:
-    """Link `source` to a fiche or section of another plan, accepted; (link, created).
+def add_manual_link(source: Fiche, target: Fiche | Section | Plan, user) -> tuple[CrossLink, bool]:
+    """Link `source` to another plan, one of its fiches or one of its sections, accepted;
+    (link, created).
 
     A pair already stored, in either direction and whatever its status, is accepted rather than
     duplicated: adding by hand what was proposed or rejected is a decision on it.
     """
-    if target.plan_id == source.plan_id:
+    target_plan_id = target.pk if isinstance(target, Plan) else target.plan_id
+    if target_plan_id == source.plan_id:
         raise ValueError("a cross link joins two different plans")
     if isinstance(target, Fiche):
         pair = Q(source_fiche=source, target_fiche=target) | Q(
             source_fiche=target, target_fiche=source
         )
         fields: dict[str, Any] = {"target_fiche": target}
-    else:
+    elif isinstance(target, Section):
         pair = Q(source_fiche=source, target_section=target)
         fields = {"target_section": target}
+    else:
+        pair = Q(
+            source_fiche=source,
+            target_plan=target,
+            target_fiche__isnull=True,
+            target_section__isnull=True,
+        )
+        fields = {}
     with transaction.atomic():
         link = CrossLink.objects.select_for_update().filter(pair).first()
         if link is not None:
@@ -208,7 +226,7 @@ def add_manual_link(source: Fiche, target: Fiche | Section, user) -> tuple[Cross
         link = CrossLink.objects.create(
             source_plan_id=source.plan_id,
             source_fiche=source,
-            target_plan_id=target.plan_id,
+            target_plan_id=target_plan_id,
             status=CrossLink.Status.ACCEPTED,
             origin=CrossLink.Origin.MANUAL,
             decided_at=timezone.now(),
@@ -268,6 +286,8 @@ class LinkEnd:
     def label(self) -> str:
         if self.fiche is not None:
             return f"Fiche n°{self.fiche.number} — {self.fiche.title}"
+        if self.section is None:
+            return f"Le plan entier : {self.plan.title}"
         level = self.plan.level_name(self.section.depth)
         return f"{level} {self.section.number} — {self.section.title}".strip()
 
@@ -276,6 +296,8 @@ class LinkEnd:
         # From the loaded plan: the fiche's own `plan` is not loaded with the link.
         if self.fiche is not None:
             return reverse("plans:fiche", args=[self.plan.slug, self.fiche.number])
+        if self.section is None:
+            return self.plan.get_absolute_url()
         return f"{self.plan.get_absolute_url()}#section-{self.section.pk}"
 
 
@@ -427,3 +449,80 @@ def section_links_of_plan(plan: Plan) -> tuple[list[PlanSectionLink], list[PlanS
     return [link for link in links if link.plan_id == plan.pk], [
         link for link in links if link.section.plan_id == plan.pk
     ]
+
+
+# --- What a document names: fiches working with a CPTS whose project is stored ------------------
+
+
+def cpts_links_from_document(plan: Plan, dry_run: bool = False) -> list[CrossLink]:
+    """Link the fiches of a contract to the stored CPTS projects they work with.
+
+    A fiche naming a CPTS among its pilots or partners whose name is a stored CPTS project's
+    territory ("CPTS BC", "CPTS Bassin carcassonnais" for the CPTS du Bassin Carcassonnais) is
+    linked to that project, accepted: the document says so. A fiche piloted by the CPTS of the
+    territory without naming one ("Accompagner les projets de santé des CPTS") is proposed a
+    link to each stored CPTS project, for the coordinator to confirm. Links already decided
+    are left as they are. Returns the links created (or that would be, with `dry_run`).
+    """
+    projects = list(Plan.objects.filter(kind=Plan.Kind.CPTS).exclude(pk=plan.pk).order_by("pk"))
+    if not projects:
+        return []
+    names = {project.pk: _cpts_key(_project_name(project)) for project in projects}
+    roles = (
+        FicheRole.objects.filter(fiche__plan=plan)
+        .select_related("organisation", "fiche")
+        .order_by("fiche__position", "position")
+    )
+    wanted: dict[tuple[int, int], CrossLink] = {}
+    for role in roles:
+        org = role.organisation
+        spellings = {_cpts_key(x) for x in [org.name, org.acronym, role.as_written, *org.aliases]}
+        for project in projects:
+            named = any(_names_project(s, names[project.pk]) for s in spellings if s)
+            generic = org.key == "cpts" and role.role in ("pilot", "copilot")
+            if not (named or generic) or (role.fiche_id, project.pk) in wanted:
+                continue
+            wanted[(role.fiche_id, project.pk)] = CrossLink(
+                source_plan=plan,
+                source_fiche=role.fiche,
+                target_plan=project,
+                status=CrossLink.Status.ACCEPTED if named else CrossLink.Status.PROPOSED,
+                origin=CrossLink.Origin.DOCUMENT,
+                reason=(
+                    f"La fiche nomme « {role.as_written} » parmi ses "
+                    + ("pilotes." if role.role != "partner" else "partenaires.")
+                    if named
+                    else "La fiche est pilotée par les CPTS du territoire : à confirmer."
+                )[:300],
+            )
+    existing = set(
+        CrossLink.objects.filter(
+            source_plan=plan,
+            target_plan__in=projects,
+            target_fiche__isnull=True,
+            target_section__isnull=True,
+        ).values_list("source_fiche_id", "target_plan_id")
+    )
+    new = [link for key, link in wanted.items() if key not in existing]
+    if not dry_run:
+        CrossLink.objects.bulk_create(new)
+    return new
+
+
+def _project_name(project: Plan) -> str:
+    return project.perimeter.name if project.perimeter_id else project.title
+
+
+def _cpts_key(text: str) -> str:
+    """ "CPTS du Bassin Carcassonnais" -> "bassin carcassonnais"; "CPTS BC" -> "bc"."""
+    words = _title_key(text).split()
+    stop = {"cpts", "du", "de", "des", "la", "le", "l", "d"}
+    return " ".join(w for w in words if w not in stop)
+
+
+def _names_project(spelling: str, project: str) -> bool:
+    """Whether an organisation's spelling names the project's CPTS, in full or by initials."""
+    if not spelling or not project:
+        return False
+    initials = "".join(w[0] for w in project.split())
+    return spelling == project or (len(spelling) >= 2 and spelling == initials)

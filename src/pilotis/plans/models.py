@@ -358,12 +358,11 @@ class CrossLink(models.Model):
         verbose_name_plural = "liens entre plans"
         ordering = ["-score", "pk"]
         constraints = [
+            # A fiche, a section, or neither: then the link is to the other plan as a whole
+            # ("accompagner les projets de santé des CPTS" links to a CPTS project).
             models.CheckConstraint(
-                condition=(
-                    Q(target_fiche__isnull=False, target_section__isnull=True)
-                    | Q(target_fiche__isnull=True, target_section__isnull=False)
-                ),
-                name="crosslink_one_target",
+                condition=~Q(target_fiche__isnull=False, target_section__isnull=False),
+                name="crosslink_at_most_one_target",
             ),
             models.CheckConstraint(
                 condition=~Q(source_plan=F("target_plan")), name="crosslink_across_plans"
@@ -384,6 +383,11 @@ class CrossLink(models.Model):
                 condition=Q(target_section__isnull=False),
                 name="crosslink_section_unique",
             ),
+            models.UniqueConstraint(
+                fields=["source_fiche", "target_plan"],
+                condition=Q(target_fiche__isnull=True, target_section__isnull=True),
+                name="crosslink_whole_plan_unique",
+            ),
         ]
         indexes = [
             models.Index(fields=["source_plan", "status"], name="crosslink_source_plan"),
@@ -391,7 +395,11 @@ class CrossLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        target = self.target_fiche_id or f"section {self.target_section_id}"
+        target = (
+            self.target_fiche_id
+            or (self.target_section_id and f"section {self.target_section_id}")
+            or f"plan {self.target_plan_id}"
+        )
         return f"{self.source_fiche_id} ↔ {target} ({self.get_status_display()})"
 
 

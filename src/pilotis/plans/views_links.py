@@ -48,7 +48,7 @@ class TargetForm(forms.Form):
     """Second step: a fiche or a section of the chosen plan."""
 
     target = forms.ChoiceField(
-        label="Fiche ou section liée",
+        label="Plan entier, fiche ou section liée",
         widget=forms.Select(attrs={"class": "fr-select"}),
         error_messages={
             "required": "Choisissez une fiche ou une section.",
@@ -58,6 +58,7 @@ class TargetForm(forms.Form):
 
     def __init__(self, *args, other: Plan, **kwargs):
         super().__init__(*args, **kwargs)
+        self.other = other
         self.fiches = {
             f"fiche-{f.pk}": f
             for f in other.fiches.only("plan", "number", "title").order_by("position", "pk")
@@ -68,6 +69,7 @@ class TargetForm(forms.Form):
         }
         self.fields["target"].choices = [
             ("", "Choisir"),
+            ("plan", f"Le plan entier : {_crumb(other.title)}"),
             ("Fiches", [(k, f"n°{f.number} — {_crumb(f.title)}") for k, f in self.fiches.items()]),
             (
                 "Sections",
@@ -78,8 +80,10 @@ class TargetForm(forms.Form):
             ),
         ]
 
-    def target_object(self) -> Fiche | Section:
+    def target_object(self) -> Fiche | Section | Plan:
         key = self.cleaned_data["target"]
+        if key == "plan":
+            return self.other
         return self.fiches.get(key) or self.sections[key]
 
 
@@ -174,6 +178,7 @@ def propose(request, slug):
     if not perms.can_edit_links(request.user, plan):
         raise PermissionDenied(DENIED)
     created = crosslinks.suggest_links(plan)
+    created += len(crosslinks.cpts_links_from_document(plan))
     document = crosslinks.links_from_document(plan) if plan.extra.get("prs_engagements") else None
     if created:
         label = "nouveau lien proposé" if created == 1 else "nouveaux liens proposés"

@@ -7,7 +7,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from pilotis.plans import crosslinks
-from pilotis.plans.models import Plan
+from pilotis.plans.models import CrossLink, Plan
 
 STATUS_NOTES = {
     None: "nouveau",
@@ -93,6 +93,12 @@ class Command(BaseCommand):
         return new
 
     def _document(self, plan: Plan, dry_run: bool) -> None:
+        for link in crosslinks.cpts_links_from_document(plan, dry_run=dry_run):
+            state = "accepté" if link.status == CrossLink.Status.ACCEPTED else "proposé"
+            self.stdout.write(
+                f"  n°{link.source_fiche.number} → projet « {link.target_plan.title} » "
+                f"({state} d’après le document : {link.reason})"
+            )
         if not plan.extra.get("prs_engagements"):
             return
         result = crosslinks.links_from_document(plan, dry_run=dry_run)

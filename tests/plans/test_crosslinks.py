@@ -709,3 +709,11 @@ def test_a_whole_plan_link_shows_on_the_fiche_and_is_added_by_hand(client):
     assert CrossLink.objects.filter(
         source_fiche__number="1", target_plan=project, target_fiche=None
     ).exists()
+
+
+def test_a_contract_naming_no_stored_cpts_gets_no_generic_proposal():
+    _cpts_project()
+    elsewhere = PlanFactory()
+    piloted = fiche(elsewhere, "1.5.1", "Coordonner les professionnels", "…")
+    _role(piloted, "cpts", "CPTS Quercy Garonne", "CPTS", "pilot")
+    assert crosslinks.cpts_links_from_document(elsewhere) == []

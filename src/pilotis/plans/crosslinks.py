@@ -461,7 +461,8 @@ def cpts_links_from_document(plan: Plan, dry_run: bool = False) -> list[CrossLin
     territory ("CPTS BC", "CPTS Bassin carcassonnais" for the CPTS du Bassin Carcassonnais) is
     linked to that project, accepted: the document says so. A fiche piloted by the CPTS of the
     territory without naming one ("Accompagner les projets de santé des CPTS") is proposed a
-    link to each stored CPTS project, for the coordinator to confirm. Links already decided
+    link, for the coordinator to confirm, to the projects of the CPTS the contract names
+    elsewhere (a contract naming none is not known to share their territory). Links already decided
     are left as they are. Returns the links created (or that would be, with `dry_run`).
     """
     projects = list(Plan.objects.filter(kind=Plan.Kind.CPTS).exclude(pk=plan.pk).order_by("pk"))
@@ -473,13 +474,29 @@ def cpts_links_from_document(plan: Plan, dry_run: bool = False) -> list[CrossLin
         .select_related("organisation", "fiche")
         .order_by("fiche__position", "position")
     )
-    wanted: dict[tuple[int, int], CrossLink] = {}
+    roles = list(roles)
+    named_by: dict[int, set[int]] = {}  # role id -> projects it names
     for role in roles:
         org = role.organisation
         spellings = {_cpts_key(x) for x in [org.name, org.acronym, role.as_written, *org.aliases]}
+        named_by[role.pk] = {
+            project.pk
+            for project in projects
+            if any(_names_project(s, names[project.pk]) for s in spellings if s)
+        }
+    # A contract that names a CPTS somewhere works on its territory: only then are the fiches
+    # piloted by "the CPTS" of the territory proposed a link to that CPTS's project.
+    on_territory = set().union(*named_by.values()) if named_by else set()
+    wanted: dict[tuple[int, int], CrossLink] = {}
+    for role in roles:
+        org = role.organisation
         for project in projects:
-            named = any(_names_project(s, names[project.pk]) for s in spellings if s)
-            generic = org.key == "cpts" and role.role in ("pilot", "copilot")
+            named = project.pk in named_by[role.pk]
+            generic = (
+                org.key == "cpts"
+                and role.role in ("pilot", "copilot")
+                and project.pk in on_territory
+            )
             if not (named or generic) or (role.fiche_id, project.pk) in wanted:
                 continue
             wanted[(role.fiche_id, project.pk)] = CrossLink(

@@ -15,7 +15,8 @@ from pilotis.accounts.models import Membership
 from pilotis.importers import registry
 from pilotis.importers.draft import ParseError
 from pilotis.importers.persist import save_draft
-from pilotis.importers.report import summary_lines
+from pilotis.importers.report import plural, summary_lines
+from pilotis.plans import crosslinks
 from pilotis.plans.models import Plan
 from pilotis.plans.perms import COORDINATORS_GROUP
 
@@ -33,6 +34,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         self._import_seeds(options["verbosity"])
+        self._links()
         self._coordinator()
         self.stdout.write(f"Connexion : {LOGIN_URL}")
 
@@ -63,6 +65,31 @@ class Command(BaseCommand):
             self.stdout.write(f"{path.name} :")
             for line in summary_lines(draft, summary):
                 self.stdout.write(f"  {line}")
+
+    def _links(self) -> None:
+        """Links between the demo plans: what the documents state, and proposals to review."""
+        for plan in Plan.objects.order_by("title"):
+            stated = crosslinks.cpts_links_from_document(plan)
+            served = (
+                crosslinks.links_from_document(plan) if plan.extra.get("prs_engagements") else None
+            )
+            proposed = crosslinks.suggest_links(plan)
+            parts = []
+            if served is not None and served.matched:
+                parts.append(
+                    plural(
+                        len(served.matched), "engagement du PRS servi", "engagements du PRS servis"
+                    )
+                )
+            if stated:
+                parts.append(
+                    plural(len(stated), "lien", "liens")
+                    + " vers un projet de CPTS d'après le document"
+                )
+            if proposed:
+                parts.append(plural(proposed, "lien proposé", "liens proposés") + " à examiner")
+            if parts:
+                self.stdout.write(f"Liens de « {plan.title} » : " + ", ".join(parts) + ".")
 
     @transaction.atomic
     def _coordinator(self) -> None:

@@ -19,8 +19,9 @@ def render_pdf(text: str) -> bytes:
     """The text as a PDF: one line per line, monospace, on pages wide enough never to wrap."""
     import weasyprint
 
-    # WeasyPrint draws a tab as a sliver of space; a real PDF has no tabs anyway, only room.
-    lines = text.expandtabs(8).split("\n")
+    # WeasyPrint draws a tab as a sliver of space; a real PDF has no tabs anyway, only room
+    # between columns: a table cell ends with a visible gap of several spaces.
+    lines = text.replace("\t", "    ").split("\n")
     width = max(len(line) for line in lines) * _ADVANCE * _FONT_SIZE
     blocks = []
     start = 0

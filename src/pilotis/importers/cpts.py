@@ -602,7 +602,9 @@ class CptsParser:
         total_line = None
         for n, cells in self._table(header, last):
             if fold(cells[0]).startswith("total"):
-                stated_total = _euros(cells[population]) if population is not None else None
+                # From a PDF, empty cells vanish into one gap: the total is then the last cell.
+                if population is not None:
+                    stated_total = _euros(cells[population if population < len(cells) else -1])
                 total_line = n
                 break
             if cells[0]:
@@ -1672,5 +1674,22 @@ def _split_outside_parens(text: str, sep: str) -> list[str]:
     return out
 
 
+# Inside a line, a gap of two spaces or more between words: a table's column gap once a PDF is
+# turned back into text (PDFs have no tab characters, only room between columns).
+_COLUMN_GAP = re.compile(r"(?<=\S) {2,}(?=\S)")
+
+
 def parse(text: str, document: str) -> PlanDraft:
+    if "\t" not in text:
+        # The source text separates table cells with tabs and never puts two spaces between
+        # words elsewhere: a text without any tab comes from a PDF, whose gaps are the cells.
+        text = "\n".join(_cells_from_gaps(line) for line in text.split("\n"))
     return CptsParser(text, document).parse()
+
+
+def _cells_from_gaps(line: str) -> str:
+    row = _COLUMN_GAP.sub("\t", line)
+    if row != line and re.match(r" {2,}\S", row):
+        # A table row indented: its first cell is empty (a mission spanning several rows).
+        row = "\t" + row.lstrip(" ")
+    return row

@@ -152,7 +152,8 @@ def fiche_search_text(fiche: FicheDraft, organisations: Mapping[str, Organisatio
         fiche.strategic_objective,
         *fiche.operational_objectives,
         *(a.text for a in fiche.actions),
-        *(value for a in fiche.actions for value in a.extra.values()),
+        # Extras in key order: PostgreSQL's jsonb does not keep the order keys were written in.
+        *(str(a.extra[k]) for a in fiche.actions for k in sorted(a.extra)),
         # Result indicators then monitoring ones, as exported, so a round trip keeps the text.
         *(i.text for i in sorted(fiche.indicators, key=lambda i: i.kind != "result")),
         fiche.public,
@@ -163,7 +164,7 @@ def fiche_search_text(fiche: FicheDraft, organisations: Mapping[str, Organisatio
         org = organisations.get(role_organisation_key(role))
         if org:
             pieces += [org.name, org.acronym]
-    pieces += fiche.extra.values()
+    pieces += [str(fiche.extra[k]) for k in sorted(fiche.extra)]
     seen: dict[str, None] = {}
     for piece in pieces:
         folded = fold(piece or "")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from pilotis.core.text import fold
 from pilotis.plans.display import lines_label, text_blocks
 
 # French typography: a narrow no-break space groups thousands, a no-break space comes before a
@@ -335,6 +336,9 @@ def key_figures(extra: dict) -> KeyFigures | None:
         for name in f.get("comparators") or {}:
             if name not in comparators:
                 comparators.append(name)
+    # From the nearest to the widest, France last: the stored order is not kept (PostgreSQL's
+    # jsonb reorders keys), so it is restored here.
+    comparators.sort(key=lambda name: (fold(name) == "france", fold(name)))
     territories = [str(f.get("territory") or "") for f in figures]
     # The template names one source for the whole page: said once under the table, while a
     # figure from elsewhere says its own; a column would repeat the same long text on each row.

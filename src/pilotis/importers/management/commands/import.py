@@ -21,7 +21,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="document à importer (.txt, .json)")
+        parser.add_argument(
+            "file", help="document à importer : texte, PDF avec texte, DOCX ou export JSON"
+        )
         parser.add_argument(
             "--report",
             action="store_true",

@@ -17,7 +17,8 @@ from pilotis.plans.export import json_source_sha256
 class Command(BaseCommand):
     help = (
         "Importe un plan (contrat local de santé, projet de santé de CPTS…) depuis un document "
-        "texte ou un export JSON de Pilotis. Réimporter le même document ne change rien."
+        "texte, PDF (avec texte), DOCX ou un export JSON de Pilotis. Réimporter le même document "
+        "ne change rien."
     )
 
     def add_arguments(self, parser):

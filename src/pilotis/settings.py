@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "pilotis.accounts",
     "pilotis.plans",
     "pilotis.importers",
+    "pilotis.followup",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,87 @@
+"""Who may do what in the yearly follow-up: the one place these rules live (views, API, tags)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from pilotis.accounts import roles
+from pilotis.accounts.models import Role
+from pilotis.followup.models import Campaign, FicheReport
+from pilotis.plans.models import Plan
+
+User = AbstractBaseUser | AnonymousUser | None
+
+
+def can_view_followup(user: User, plan: Plan | int) -> bool:
+    """The campaigns and their dashboards: any member of the plan, and the administrators.
+
+    The dashboard shows states and rates, not the reports' texts (see can_view_report).
+    """
+    return roles.is_administrator(user) or bool(roles.roles_of(user, plan))
+
+
+def can_open_campaign(user: User, plan: Plan | int) -> bool:
+    """Opening a contract year's campaign: the plan's coordinators and the administrators."""
+    return roles.is_coordinator(user, plan)
+
+
+def can_change_campaign(user: User, campaign: Campaign) -> bool:
+    """Moving the deadline or allowing « En partie » while the campaign is open."""
+    return campaign.is_open and roles.is_coordinator(user, campaign.plan_id)
+
+
+def can_freeze(user: User, campaign: Campaign) -> bool:
+    """Freezing an open campaign (its snapshot goes to the COPIL): coordinators, administrators."""
+    return campaign.is_open and roles.is_coordinator(user, campaign.plan_id)
+
+
+def steers(user: User, report: FicheReport) -> bool:
+    """The user acts as pilot for an organisation piloting or co-piloting the report's fiche.
+
+    Only the organisations of the user's *pilot* membership count: a COPIL member or a partner
+    of the CAF does not edit the CAF's fiches (issue 3).
+    """
+    fiche_roles = roles.fiche_roles_of(user, report.fiche, Role.PILOT)
+    return not fiche_roles.isdisjoint(roles.STEERING_FICHE_ROLES)
+
+
+def can_view_report(user: User, report: FicheReport) -> bool:
+    """A fiche's yearly report: coordinators, COPIL members and pilots of the plan read them all
+    (the COPIL reviews them together); partners only those of fiches their organisations hold a
+    role on (issue 3: a partner reads the fiches where their organisation is a partner)."""
+    plan_id = report.plan_id
+    if roles.has_role(user, plan_id, Role.COORDINATOR, Role.COPIL, Role.PILOT):
+        return True
+    return bool(roles.fiche_roles_of(user, report.fiche, Role.PARTNER))
+
+
+def can_edit_report(user: User, report: FicheReport) -> bool:
+    """Saving or transmitting the report: coordinators (and administrators), or the pilots whose
+    organisations pilot or co-pilot the fiche — while the campaign is open and the report is not
+    validated. COPIL members and partners read only."""
+    if not report.campaign.is_open or report.status == FicheReport.Status.VALIDATED:
+        return False
+    return roles.is_coordinator(user, report.plan_id) or steers(user, report)
+
+
+def can_validate_report(user: User, report: FicheReport) -> bool:
+    """Validating a report (« Validée par la coordination »): coordinators, in an open campaign."""
+    return (
+        report.campaign.is_open
+        and report.status != FicheReport.Status.VALIDATED
+        and roles.is_coordinator(user, report.plan_id)
+    )
+
+
+def can_reopen_report(user: User, report: FicheReport) -> bool:
+    """Taking back a validation made too soon, while the campaign is still open: coordinators."""
+    return (
+        report.campaign.is_open
+        and report.status == FicheReport.Status.VALIDATED
+        and roles.is_coordinator(user, report.plan_id)
+    )
+
+
+def has_fiches_to_follow(user: User) -> bool:
+    """Whether « Mes fiches à suivre » concerns the user: a pilot of at least one plan."""
+    return bool(roles.plan_ids_of(user, Role.PILOT))

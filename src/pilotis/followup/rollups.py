@@ -143,8 +143,18 @@ _EVOLUTION_WORDS = frozenset({"evolution", "evolutions"})
 
 
 def _stem(word: str) -> str:
-    # Plural and singular must meet ("réunion d'échange" / "réunions d'échange").
-    return word[:-1] if len(word) > 3 and word[-1] in "sx" else word
+    # Plural and feminine must meet ("réunion d'échange" / "réunions d'échange", "réalisées" /
+    # "réalisés"): the same cut applies to both texts, so it need not give a real word.
+    if len(word) > 3 and word[-1] in "sx":
+        word = word[:-1]
+    return word[:-1] if len(word) > 3 and word[-1] == "e" else word
+
+
+# Words nearly every indicator holds: sharing only these proves nothing, unless the monitoring
+# text holds nothing else ("Evolution du nombre").
+GENERIC_WORDS = frozenset(
+    _stem(w) for w in ("nombre", "taux", "pourcentage", "part", "realise", "realisee")
+)
 
 
 def content_words(text: str) -> frozenset[str]:
@@ -542,10 +552,11 @@ def match_monitoring(fiche: FicheInput) -> dict[Hashable, IndicatorMatch]:
     """Match each monitoring indicator of a fiche to the result indicator it follows.
 
     Only "Evolution du/de la/des …" texts are computed. Candidates are the fiche's result
-    indicators naming the same action letters; the one sharing the most content words wins
-    (then the higher share of common words, then document order), provided it shares at least
-    one. Failing that, a result indicator of other letters is taken when it is the only one
-    holding every content word (at least two) of the monitoring text. Otherwise it stays typed.
+    indicators naming the same action letters and sharing a content word with it, other than a
+    generic one ("nombre", "taux"…) unless the monitoring text has no other; the one sharing the
+    most words wins, then the higher share of common words, then document order. Failing that,
+    a result indicator of other letters is taken when it is the only one holding every content
+    word (at least two) of the monitoring text. Otherwise the monitoring indicator is typed.
     """
     results = [i for i in fiche.indicators if i.kind == RESULT]
     words = {i.id: content_words(i.text) for i in results}
@@ -558,15 +569,18 @@ def match_monitoring(fiche: FicheInput) -> dict[Hashable, IndicatorMatch]:
             matches[indicator.id] = IndicatorMatch(indicator.id, None, reason)
             continue
         subject = _evolution_subject(indicator.text)
+        specific = subject - GENERIC_WORDS
         letters = set(indicator.letters)
         best, best_score = None, None
         for position, result in enumerate(results):
             if set(result.letters) != letters:
                 continue
-            common = len(subject & words[result.id])
-            union = len(subject | words[result.id])
-            score = (common, Fraction(common, union) if union else Fraction(0), -position)
-            if common and (best_score is None or score > best_score):
+            common = subject & words[result.id]
+            if not (common & specific if specific else common):
+                continue
+            union = subject | words[result.id]
+            score = (len(common), Fraction(len(common), len(union)), -position)
+            if best_score is None or score > best_score:
                 best, best_score = result, score
         if best is not None:
             where = f"même action {'/'.join(indicator.letters)}" if letters else "sans action"

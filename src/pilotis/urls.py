@@ -4,6 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+# Errors raised outside the API's own handlers: JSON under /api/, the HTML page elsewhere.
+handler500 = "pilotis.api.errors.server_error"
+
 urlpatterns = [
     # The admin signs in through Pilotis' own page, so the lockout and second factor apply.
     path(
@@ -14,4 +17,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("pilotis.accounts.urls")),
     path("", include("pilotis.plans.urls")),
+    path("", include("pilotis.api.urls")),
+    path("", include("pilotis.followup.urls")),
 ]

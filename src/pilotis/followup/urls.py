@@ -1,0 +1,24 @@
+"""URLs of the yearly follow-up: a plan's campaigns, their dashboards, fiche reports, my fiches."""
+
+from django.urls import path
+
+from pilotis.followup import views
+
+app_name = "followup"
+
+urlpatterns = [
+    path("suivi/mes-fiches/", views.my_fiches, name="my_fiches"),
+    path("plans/<slug:slug>/suivi/", views.campaigns, name="campaigns"),
+    path("plans/<slug:slug>/suivi/<int:year>/", views.dashboard, name="dashboard"),
+    path(
+        "plans/<slug:slug>/suivi/<int:year>/reglages/",
+        views.campaign_settings,
+        name="campaign_settings",
+    ),
+    path("plans/<slug:slug>/suivi/<int:year>/figer/", views.freeze, name="freeze"),
+    path(
+        "plans/<slug:slug>/suivi/<int:year>/fiches/<str:number>/",
+        views.report,
+        name="report",
+    ),
+]

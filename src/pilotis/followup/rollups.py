@@ -17,6 +17,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 from math import floor, isfinite
 from types import MappingProxyType
 
@@ -157,17 +158,20 @@ GENERIC_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=4096)  # the same indicator texts recur across fiches and plans
 def content_words(text: str) -> frozenset[str]:
     """The words of an indicator that say what it counts: folded, stop words out, plurals cut."""
     return frozenset(_stem(w) for w in _WORD.findall(fold(text)) if w not in STOP_WORDS)
 
 
+@lru_cache(maxsize=4096)
 def is_evolution_text(text: str) -> bool:
     """True for "Evolution du nombre de…", the indicators computed rather than typed."""
     words = _WORD.findall(fold(text))
     return bool(words) and words[0] in _EVOLUTION_WORDS
 
 
+@lru_cache(maxsize=4096)
 def _evolution_subject(text: str) -> frozenset[str]:
     return content_words(text) - {_stem(w) for w in _EVOLUTION_WORDS}
 
@@ -615,7 +619,11 @@ def change(
     if previous == 0:
         reason = "évolution relative non définie (valeur précédente nulle)"
         return Change(previous_year, year, previous, value, absolute, None, reason)
-    relative = Fraction(absolute) / abs(Fraction(previous))
+    # Integral values (most counts) take the quicker int route to the same exact Fraction.
+    if absolute == absolute.to_integral_value() and previous == previous.to_integral_value():
+        relative = Fraction(int(absolute), abs(int(previous)))
+    else:
+        relative = Fraction(absolute) / abs(Fraction(previous))
     return Change(previous_year, year, previous, value, absolute, relative)
 
 
@@ -705,13 +713,15 @@ class _Prepared:
 
 
 class _Acc:
+    """A group's running sums for a year; plain ints and lists, frozen once at the end."""
+
     __slots__ = ("num", "den", "rated", "expected", "reached", "answered", "tally", "ids")
 
     def __init__(self) -> None:
         self.num: Exact = 0
         self.den: Exact = 0
         self.rated = self.expected = self.reached = self.answered = 0
-        self.tally = ActionTally()
+        self.tally = [0] * 6  # ActionTally's fields, in order
         self.ids: list[Hashable] = []
 
     def add(self, fy: FicheYear, weight: Exact) -> None:
@@ -724,8 +734,15 @@ class _Acc:
         if fy.objective_reached is not None:
             self.answered += 1
             self.reached += fy.objective_reached
-        if fy.actions.due or fy.actions.ahead:
-            self.tally = self.tally + fy.actions
+        actions = fy.actions
+        if actions.due or actions.ahead:
+            tally = self.tally
+            tally[0] += actions.due
+            tally[1] += actions.yes
+            tally[2] += actions.partly
+            tally[3] += actions.no
+            tally[4] += actions.unanswered
+            tally[5] += actions.ahead
 
     def freeze(self, key: Hashable, label: str, year: int) -> Aggregate:
         if not self.expected:
@@ -738,7 +755,14 @@ class _Acc:
             value, reason = Fraction(self.num) / self.den, ""
         rate = RateMean(value, reason, self.rated, self.expected, self.den)
         return Aggregate(
-            key, label, year, rate, self.tally, self.reached, self.answered, tuple(self.ids)
+            key,
+            label,
+            year,
+            rate,
+            ActionTally(*self.tally),
+            self.reached,
+            self.answered,
+            tuple(self.ids),
         )
 
 

@@ -46,10 +46,12 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "ninja",
     "pilotis.core",
     "pilotis.accounts",
     "pilotis.plans",
     "pilotis.importers",
+    "pilotis.api",
     "pilotis.followup",
 ]
 

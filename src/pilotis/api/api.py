@@ -1,0 +1,38 @@
+"""The versioned API object: routers, authentication, French JSON errors, OpenAPI description."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from pilotis.api import errors, read
+from pilotis.api.auth import READ_AUTH
+
+DESCRIPTION = """
+Lire les plans (contrats locaux de santé, projets de santé de CPTS, schémas du PRS), leurs
+sections, fiches, actions, indicateurs et organisations ; écrire le suivi annuel des fiches
+que l'on pilote.
+
+**Authentification** : un jeton personnel, créé sur la page « Mes jetons d'API » de votre compte,
+envoyé dans l'en-tête `Authorization: Bearer <jeton>`. Depuis les pages de Pilotis, la session
+du navigateur suffit (avec l'en-tête `X-CSRFToken` pour les écritures). Sans authentification,
+seul ce qui est public est visible.
+
+**Droits** : les mêmes que dans l'interface. Ce que l'appelant ne peut pas voir répond 404.
+
+**Erreurs** : toujours du JSON `{"detail": "message"}` ; 400 ajoute `errors` (messages par
+champ), 409 ajoute `changed_fields` (champs modifiés entre-temps).
+
+**Listes** : paginées par `limit` (200 au plus) et `offset` ; la réponse donne `count`.
+"""
+
+api = NinjaAPI(
+    title="API Pilotis",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api-v1",
+    auth=READ_AUTH,
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+errors.install(api)
+api.add_router("", read.router)

@@ -1,0 +1,227 @@
+"""Shapes of the API's answers and of what it accepts, as they appear in the OpenAPI schema."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+# PostgreSQL refuses NUL in text: refused at the door (400) rather than by the database (500).
+NO_NUL = r"^[^\x00]*$"
+
+
+class Error(Schema):
+    detail: str = Field(description="Message en français.")
+
+
+class FieldErrors(Error):
+    errors: dict[str, list[str]] = Field(description="Messages par champ (chemin JSON).")
+
+
+class PageParams(Schema):
+    limit: int = Field(50, ge=1, le=200, description="Nombre d'éléments par page (200 au plus).")
+    offset: int = Field(0, ge=0, le=1_000_000, description="Rang du premier élément (0 d'abord).")
+
+
+class Page(Schema):
+    count: int = Field(description="Nombre total d'éléments.")
+    limit: int
+    offset: int
+
+
+class SourceLines(Schema):
+    first_line: int | None
+    last_line: int | None
+
+
+# --- Plans ---------------------------------------------------------------------------------------
+
+
+class Territory(Schema):
+    name: str
+    level: str
+    code: str
+
+
+class PlanSummary(Schema):
+    slug: str
+    kind: str
+    kind_label: str
+    title: str
+    signature_date: date | None
+    start_year: int | None
+    duration_years: int
+    perimeter: Territory | None
+    fiche_count: int
+    url: str = Field(description="Page du plan dans Pilotis.")
+
+
+class PlanPage(Page):
+    items: list[PlanSummary]
+
+
+class ContractYear(Schema):
+    year: int = Field(description="Année du contrat (1 = année de signature, sauf mention).")
+    calendar_year: int | None
+
+
+class PlanSource(Schema):
+    document: str
+    sha256: str
+    imported_at: datetime | None
+
+
+class PlanDetail(PlanSummary):
+    signatories: list[str]
+    levels: list[str] = Field(description="Nom de chaque niveau de l'arborescence.")
+    contract_years: list[ContractYear]
+    source: PlanSource
+    section_count: int
+    organisation_count: int
+
+
+class Section(Schema):
+    id: int
+    key: str
+    parent_id: int | None
+    parent_key: str | None
+    depth: int
+    level_name: str
+    number: str
+    title: str
+    position: int
+    source: SourceLines
+
+
+class SectionPage(Page):
+    items: list[Section]
+
+
+# --- Fiches --------------------------------------------------------------------------------------
+
+
+class SectionRef(Schema):
+    key: str
+    number: str
+    title: str
+
+
+class OrganisationRef(Schema):
+    key: str
+    name: str
+    acronym: str
+
+
+class FicheRole(Schema):
+    role: str = Field(description="pilot, copilot ou partner.")
+    role_label: str
+    as_written: str = Field(description="Libellé tel qu'écrit dans le document.")
+    organisation: OrganisationRef = Field(description="Organisation reconnue derrière le libellé.")
+
+
+class FicheSummary(Schema):
+    number: str
+    title: str
+    section: SectionRef | None
+    pilotage_label: str
+    pilots: list[FicheRole]
+    action_count: int
+    indicator_count: int
+    url: str
+
+
+class FichePage(Page):
+    items: list[FicheSummary]
+
+
+class Action(Schema):
+    id: int
+    letter: str
+    text: str
+    deadline_years: list[int] = Field(description="Échéance en années du contrat.")
+    deadline_as_written: str
+    calendar_years: list[int] = Field(description="Échéance en années civiles.")
+    extra: dict[str, Any]
+    source: SourceLines
+
+
+class ActionPage(Page):
+    items: list[Action]
+
+
+class Indicator(Schema):
+    id: int
+    kind: str = Field(description="result (résultat) ou monitoring (suivi).")
+    kind_label: str
+    action_letters: list[str] = Field(description="Lettres des actions visées.")
+    text: str
+    source: SourceLines
+
+
+class IndicatorPage(Page):
+    items: list[Indicator]
+
+
+class ProgrammeLink(Schema):
+    code: str
+    name: str
+    as_written: str
+
+
+class FicheSource(SourceLines):
+    document: str
+
+
+class ReviewFlag(Schema):
+    field: str = ""
+    message: str = ""
+    first_line: int | None = None
+    last_line: int | None = None
+
+
+class FicheDetail(Schema):
+    number: str
+    title: str
+    plan: str = Field(description="Identifiant du plan.")
+    section: SectionRef | None
+    sections: list[SectionRef] = Field(description="Chemin de la racine à la section.")
+    pilotage_label: str
+    pilots: list[FicheRole] = Field(description="Pilotes et co-pilotes.")
+    partners: list[FicheRole]
+    context: str
+    strategic_objective: str
+    operational_objectives: list[str]
+    public: str
+    actions: list[Action]
+    indicators: list[Indicator]
+    programmes: list[ProgrammeLink]
+    linked_fiches: list[str] = Field(description="Numéros des fiches liées (du même plan).")
+    extra: dict[str, Any] = Field(description="Autres rubriques, sous leur libellé d'origine.")
+    review_flags: list[ReviewFlag]
+    source: FicheSource
+    url: str
+
+
+# --- Organisations -------------------------------------------------------------------------------
+
+
+class Organisation(OrganisationRef):
+    aliases: list[str] = Field(description="Graphies rencontrées dans le document.")
+    url: str
+
+
+class OrganisationPage(Page):
+    items: list[Organisation]
+
+
+class OrganisationFiche(Schema):
+    number: str
+    title: str
+    roles: list[str] = Field(description="Rôles de l'organisation sur la fiche.")
+    roles_as_written: list[str]
+    url: str
+
+
+class OrganisationFichePage(Page):
+    items: list[OrganisationFiche]

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from pilotis.core import history
 from pilotis.core.text import fold
 from pilotis.importers.draft import (
     FicheDraft,
@@ -26,6 +28,7 @@ from pilotis.plans.models import (
     Action,
     Fiche,
     FicheIndicator,
+    FicheLink,
     FicheProgramme,
     FicheRole,
     Organisation,
@@ -52,7 +55,6 @@ KINDS = (
     "unplaced_lines",
 )
 
-FicheLink = Fiche.linked_fiches.through
 CommuneLink = Territory.communes.through
 
 
@@ -91,7 +93,7 @@ class ImportSummary:
 
 
 def save_draft(
-    draft: PlanDraft, source_sha256: str = "", *, dry_run: bool = False
+    draft: PlanDraft, source_sha256: str = "", *, dry_run: bool = False, user=None
 ) -> ImportSummary:
     """Store `draft` as the plan of slug `draft.slug`, in one transaction.
 
@@ -99,13 +101,16 @@ def save_draft(
     action letter, indicator kind and position…) and updated in place, so ids referenced by the
     follow-up survive a re-import; rows the new draft no longer has are deleted. With `dry_run`
     everything runs then rolls back: the summary says what an import would do.
+
+    Every row created, changed or deleted is recorded in the history with `user` (the person
+    importing; none for a command) and the reason « Import de <document> ».
     """
     problems = check_draft(draft)
     if problems:
         raise DraftError("Le plan lu est incohérent : " + " ; ".join(problems))
     summary = ImportSummary(plan_slug=draft.slug, dry_run=dry_run)
     with transaction.atomic():
-        plan = _Writer(draft, source_sha256, summary).run()
+        plan = _Writer(draft, source_sha256, summary, user=user).run()
         if dry_run:
             transaction.set_rollback(True)
         else:
@@ -299,12 +304,14 @@ def _length_problems(draft: PlanDraft) -> list[str]:
 class _Writer:
     """One import: loads each table's rows of the plan once, diffs them, writes in bulk."""
 
-    def __init__(self, draft: PlanDraft, source_sha256: str, summary: ImportSummary):
+    def __init__(self, draft: PlanDraft, source_sha256: str, summary: ImportSummary, user=None):
         self.draft = draft
         self.sha256 = source_sha256
         self.summary = summary
         self.counts = summary.counts
         self.organisations = self._organisations_with_unknown_keys()
+        self.user = user if user is not None and user.is_authenticated else None
+        self.reason = import_reason(draft)
 
     def run(self) -> Plan:
         plan = self._plan()
@@ -322,8 +329,8 @@ class _Writer:
         # Delete children before what they point to (roles protect organisations, fiches protect
         # sections); deleting a stale parent section cascades to its stale children only, since
         # kept children were moved to their new parent above.
-        for model, kind, pks in stale_children:
-            self._delete(model, kind, pks)
+        for model, kind, rows in stale_children:
+            self._delete(model, kind, rows)
         self._delete(Fiche, "fiches", stale_fiches)
         self._delete(Section, "sections", stale_sections)
         self._delete(Organisation, "organisations", stale_orgs)
@@ -332,8 +339,26 @@ class _Writer:
         # leaves it alone so that "nothing changed" holds for every column.
         if self.summary.changed and self.counts["plan"].created == 0:
             plan.imported_at = timezone.now()
-            plan.save(update_fields=["imported_at"])
+            self._save_plan(plan, update_fields=["imported_at"])
         return plan
+
+    def _sync(self, model, existing, desired, kind: str, versioned: bool = False):
+        return _sync(
+            model,
+            existing,
+            desired,
+            self.counts[kind],
+            user=self.user,
+            reason=self.reason,
+            versioned=versioned,
+        )
+
+    def _save_plan(self, plan: Plan, **kwargs) -> None:
+        # Read by simple_history's post_save handler: the import's user and reason, not the
+        # request's (a command has no request at all).
+        plan._history_user = self.user
+        plan._change_reason = self.reason
+        plan.save(**kwargs)
 
     # Plan and territory
 
@@ -382,7 +407,7 @@ class _Writer:
             known[key].pk: {"from_territory_id": territory.pk, "to_territory_id": known[key].pk}
             for key in wanted
         }
-        _sync(CommuneLink, existing, desired, self.counts["communes"])
+        self._sync(CommuneLink, existing, desired, "communes")
         self._delete(CommuneLink, "communes", _stale(existing, desired))
         # Populations as the document states them; a document without figures keeps the known.
         source = self.draft.document
@@ -420,12 +445,13 @@ class _Writer:
         # the same rows and create children twice (PostgreSQL; SQLite serialises writers anyway).
         plan = Plan.objects.select_for_update().filter(slug=d.slug).first()
         if plan is None:
-            plan = Plan.objects.create(slug=d.slug, imported_at=timezone.now(), **values)
+            plan = Plan(slug=d.slug, imported_at=timezone.now(), **values)
+            self._save_plan(plan)
             counts.created += 1
             return plan
         diff = _diff(plan, values)
         if diff:
-            plan.save(update_fields=diff)
+            self._save_plan(plan, update_fields=diff)
             counts.updated += 1
         else:
             counts.unchanged += 1
@@ -477,7 +503,7 @@ class _Writer:
                     "source_first_line": first,
                     "source_last_line": last,
                 }
-            stored |= _sync(Section, existing, desired, self.counts["sections"])
+            stored |= self._sync(Section, existing, desired, "sections")
         return stored, _stale(existing, drafts)
 
     # Organisations and programmes
@@ -516,7 +542,7 @@ class _Writer:
             }
             for key, o in self.organisations.items()
         }
-        stored = _sync(Organisation, existing, desired, self.counts["organisations"])
+        stored = self._sync(Organisation, existing, desired, "organisations")
         return stored, _stale(existing, desired)
 
     def _programmes(self) -> dict[str, Programme]:
@@ -568,7 +594,8 @@ class _Writer:
                 "source_first_line": first,
                 "source_last_line": last,
             }
-        stored = _sync(Fiche, existing, desired, self.counts["fiches"])
+        # Versioned: a coordinator's edit form opened before this import is refused afterwards.
+        stored = self._sync(Fiche, existing, desired, "fiches", versioned=True)
         return stored, _stale(existing, desired)
 
     def _children(
@@ -580,7 +607,7 @@ class _Writer:
         desired: dict[Hashable, dict[str, Any]],
     ) -> tuple[type[models.Model], str, list[int]]:
         existing = {existing_key(o): o for o in model.objects.filter(fiche__plan=plan)}
-        _sync(model, existing, desired, self.counts[kind])
+        self._sync(model, existing, desired, kind)
         return model, kind, _stale(existing, desired)
 
     def _roles(self, plan, fiches, organisations):
@@ -681,7 +708,7 @@ class _Writer:
             (link.from_fiche_id, link.to_fiche_id): link
             for link in FicheLink.objects.filter(from_fiche__plan=plan)
         }
-        _sync(FicheLink, existing, desired, self.counts["fiche_links"])
+        self._sync(FicheLink, existing, desired, "fiche_links")
         return FicheLink, "fiche_links", _stale(existing, desired)
 
     def _unplaced(self, plan: Plan) -> None:
@@ -701,13 +728,34 @@ class _Writer:
                 lines, keyed_by_occurrence((u.line, u.text, u.reason) for u in lines), strict=True
             )
         }
-        _sync(UnplacedLine, existing, desired, self.counts["unplaced_lines"])
+        self._sync(UnplacedLine, existing, desired, "unplaced_lines")
         self._delete(UnplacedLine, "unplaced_lines", _stale(existing, desired))
 
-    def _delete(self, model: type[models.Model], kind: str, pks: list[int]) -> None:
-        if pks:
-            model.objects.filter(pk__in=pks).delete()
-            self.counts[kind].deleted += len(pks)
+    def _delete(self, model: type[models.Model], kind: str, rows: list[models.Model]) -> None:
+        if not rows:
+            return
+        try:
+            history.delete(model, rows, user=self.user, reason=self.reason)
+        except (ProtectedError, RestrictedError) as exc:
+            # Follow-up data (or another plan) points to a row the document no longer has: the
+            # import is refused whole rather than deleting what others rely on.
+            blocking = sorted({str(obj) for obj in exc.args[1]})[:5]
+            raise DraftError(
+                f"{_deleted_label(model, rows)} ne figure plus dans le document, mais d'autres "
+                f"données y renvoient ({' ; '.join(blocking)}) : l'import est refusé, rien n'a "
+                "été enregistré."
+            ) from exc
+        self.counts[kind].deleted += len(rows)
+
+
+def import_reason(draft: PlanDraft) -> str:
+    """The history's change reason for an import of `draft`."""
+    return f"Import de {draft.document or draft.title}"
+
+
+def _deleted_label(model: type[models.Model], rows: list[models.Model]) -> str:
+    names = ", ".join(str(row) for row in rows[:5]) + (" …" if len(rows) > 5 else "")
+    return f"{str(model._meta.verbose_name).capitalize()} ({names})"
 
 
 def _diff(obj: models.Model, values: Mapping[str, Any]) -> list[str]:
@@ -723,9 +771,16 @@ def _sync(
     existing: Mapping[Hashable, models.Model],
     desired: Mapping[Hashable, dict[str, Any]],
     counts: KindCounts,
+    user=None,
+    reason: str = "",
+    versioned: bool = False,
 ) -> dict[Hashable, models.Model]:
     """Create and update rows so that each key of `desired` has its values; deletion is left to
-    the caller, which knows the order foreign keys allow. Returns the rows by key."""
+    the caller, which knows the order foreign keys allow. Returns the rows by key.
+
+    Writes are recorded in the history (one query more per kind written). With `versioned`, each
+    changed row's `version` goes up by one.
+    """
     to_create, to_update, fields = [], [], set()
     stored = {}
     for key, values in desired.items():
@@ -736,20 +791,25 @@ def _sync(
         else:
             changed = _diff(obj, values)
             if changed:
+                if versioned:
+                    obj.version += 1
+                    changed.append("version")
                 to_update.append(obj)
                 fields.update(changed)
             else:
                 counts.unchanged += 1
         stored[key] = obj
     if to_create:
-        model.objects.bulk_create(to_create)
+        history.bulk_create(model, to_create, user=user, reason=reason)
     if to_update:
-        model.objects.bulk_update(to_update, sorted(fields))
+        history.bulk_update(model, to_update, sorted(fields), user=user, reason=reason)
     counts.created += len(to_create)
     counts.updated += len(to_update)
     return stored
 
 
-def _stale(existing: Mapping[Hashable, models.Model], desired: Iterable[Hashable]) -> list[int]:
+def _stale(
+    existing: Mapping[Hashable, models.Model], desired: Iterable[Hashable]
+) -> list[models.Model]:
     keep = set(desired)
-    return [obj.pk for key, obj in existing.items() if key not in keep]
+    return [obj for key, obj in existing.items() if key not in keep]

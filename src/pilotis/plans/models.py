@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Greatest, Least
 from django.urls import reverse
 
+from pilotis.core.history import Records
 from pilotis.core.text import fold
 
 
@@ -62,6 +63,19 @@ class Plan(models.Model):
     imported_at = models.DateTimeField("importé le", null=True, blank=True)
     # Plan-level structured data some formats carry (budget, governance, key figures…).
     extra = models.JSONField("autres données", default=dict, blank=True)
+    # Unpublished plans are read by their members only; the coordinator publishes them.
+    published = models.BooleanField("publié", default=False)
+    published_at = models.DateTimeField("publié le", null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="publié par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    history = Records(excluded_fields=["source_sha256"])
 
     class Meta:
         verbose_name = "plan"
@@ -106,6 +120,8 @@ class Section(Provenance):
     title = models.TextField("titre")
     position = models.PositiveIntegerField(default=0)
 
+    history = Records()
+
     class Meta:
         verbose_name = "section"
         ordering = ["plan", "position"]
@@ -121,6 +137,8 @@ class Organisation(models.Model):
     name = models.CharField("nom", max_length=300)
     acronym = models.CharField("sigle", max_length=40, blank=True)
     aliases = models.JSONField("graphies rencontrées", default=list, blank=True)
+
+    history = Records()
 
     class Meta:
         verbose_name = "organisation"
@@ -178,11 +196,21 @@ class Fiche(Provenance):
     extra = models.JSONField("autres rubriques", default=dict, blank=True)
     review_flags = models.JSONField("points à vérifier", default=list, blank=True)
     linked_fiches = models.ManyToManyField(
-        "self", symmetrical=False, blank=True, related_name="linked_from"
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="linked_from",
+        through="FicheLink",
+        through_fields=("from_fiche", "to_fiche"),
     )
     search_text = models.TextField(editable=False, blank=True)
+    # Bumped by every change of the fiche's content (edit form, restore, import): a form posted
+    # with an older version was filled in before someone else's change and is refused.
+    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     objects = FicheQuerySet.as_manager()
+    # The search text is derived from the other fields: recording it would double the history.
+    history = Records(excluded_fields=["search_text"])
 
     class Meta:
         verbose_name = "fiche action"
@@ -199,11 +227,37 @@ class Fiche(Provenance):
         return reverse("plans:fiche", args=[self.plan.slug, self.number])
 
 
+class FicheLink(models.Model):
+    """A link between two fiches of one plan, as the document states it ("voir fiche 4").
+
+    The table Django made for `Fiche.linked_fiches`, named as a model so that its rows have a
+    history like the fiche's other parts.
+    """
+
+    from_fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="+")
+    to_fiche = models.ForeignKey(
+        Fiche, verbose_name="fiche liée", on_delete=models.CASCADE, related_name="+"
+    )
+
+    history = Records()
+
+    class Meta:
+        db_table = "plans_fiche_linked_fiches"
+        verbose_name = "lien entre fiches"
+        verbose_name_plural = "liens entre fiches"
+        unique_together = [("from_fiche", "to_fiche")]
+
+    def __str__(self) -> str:
+        return f"{self.from_fiche_id} → {self.to_fiche_id}"
+
+
 class FicheProgramme(models.Model):
     fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="programme_links")
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="fiche_links")
     as_written = models.CharField("libellé d'origine", max_length=300)
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = Records()
 
     class Meta:
         ordering = ["fiche", "position"]
@@ -227,6 +281,8 @@ class FicheRole(models.Model):
     as_written = models.CharField("libellé d'origine", max_length=300)
     position = models.PositiveSmallIntegerField(default=0)
 
+    history = Records()
+
     class Meta:
         verbose_name = "rôle sur une fiche"
         ordering = ["fiche", "position"]
@@ -244,6 +300,8 @@ class Action(Provenance):
     position = models.PositiveSmallIntegerField(default=0)
     # Format-specific details kept as written (e.g. a CPTS calendar counted from its ACI contract).
     extra = models.JSONField("autres précisions", default=dict, blank=True)
+
+    history = Records()
 
     class Meta:
         verbose_name = "action"
@@ -268,6 +326,8 @@ class FicheIndicator(Provenance):
     action_letters = models.JSONField("actions visées", default=list, blank=True)
     text = models.TextField("indicateur")
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = Records()
 
     class Meta:
         verbose_name = "indicateur de fiche"

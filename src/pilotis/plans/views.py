@@ -560,7 +560,8 @@ def _import_confirm(request):
         # without trusting anything the browser sends back but the corrections kept server-side.
         draft = registry.parse_document(data, pending["filename"])
         draft = apply_corrections(draft, pending.get("corrections", {}))
-        save_draft(draft, source_sha256=pending["sha256"])  # one transaction, all or nothing
+        # One transaction, all or nothing, recorded in the history with the coordinator's name.
+        save_draft(draft, source_sha256=pending["sha256"], user=request.user)
     except ParseError as exc:
         _discard_pending(request)
         messages.error(request, f"Le document n’a pas pu être importé : {exc}")

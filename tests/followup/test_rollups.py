@@ -355,7 +355,7 @@ def test_actions_due_and_done_partly_counts_half_and_missing_is_not_no():
     assert tally.done == Fraction(3, 2)
     assert tally.answered == 3
     assert tally.ratio == Fraction(1, 2)
-    assert tally.label() == "1,5 sur 4 actions prévues réalisées (dont 1 en partie, 1 sans réponse)"
+    assert tally.label() == ("1,5 action réalisée sur 4 prévues (dont 1 en partie, 1 sans réponse)")
     assert format_ratio(tally.ratio) == "50,0\u00a0%"
     assert year.sections["A1"].actions == tally
     assert year.sections["A2"].actions == ActionTally()
@@ -638,6 +638,10 @@ def test_display_rounds_halves_away_from_zero_with_french_typography():
     assert format_number(Decimal("4.50")) == "4,5"
     assert format_number(Decimal("12")) == "12"
     assert format_number(Decimal("-3"), signed=True) == "\u22123"
+    assert format_number(Decimal("12345.5")) == "12\u202f345,5"
+    assert format_ratio(12, signed=True) == "+1\u202f200,0\u00a0%"
+    assert ActionTally(due=3, yes=2, no=1).label() == "2 actions réalisées sur 3 prévues"
+    assert ActionTally(due=1, no=1).label() == "0 action réalisée sur 1 prévue"
 
 
 def test_weights_are_exact():
@@ -669,6 +673,7 @@ def test_weights_are_exact():
         lambda: section_paths([SectionInput("A", "B"), SectionInput("B", "A")]),
         lambda: section_paths([SectionInput("A", "missing")]),
         lambda: IndicatorInput(1, "other"),
+        lambda: PlanInput(years=(2, 1)),
     ],
 )
 def test_inconsistent_input_is_refused(build):

@@ -46,7 +46,9 @@ NO_ACTION_DUE = "aucune action prévue cette année"
 NOTE_NO_REPORT = "aucun suivi saisi pour cette année"
 NOTE_REACHED_WITHOUT_RATE = "objectif atteint, sans taux d’avancement : non compté dans les taux"
 
-# French typography, as in pilotis.plans.datasets: a no-break space before "%", a true minus.
+# French typography, as in pilotis.plans.datasets: a narrow no-break space between thousands, a
+# no-break space before "%", a true minus sign.
+THOUSANDS = "\u202f"
 UNIT_SPACE = "\u00a0"
 MINUS = "\u2212"
 
@@ -98,7 +100,11 @@ def round_tenth(value: Exact | Decimal) -> Decimal:
 
 
 def _fr_decimal(number: Decimal, signed: bool = False) -> str:
-    text = f"{abs(number):f}".replace(".", ",")
+    whole, _, decimals = f"{abs(number):f}".partition(".")
+    groups = []
+    while len(whole) > 3:
+        whole, groups = whole[:-3], [whole[-3:], *groups]
+    text = THOUSANDS.join([whole, *groups]) + ("," + decimals if decimals else "")
     if number < 0:
         return MINUS + text
     return ("+" + text) if signed and number > 0 else text
@@ -306,6 +312,8 @@ class PlanInput:
     def __post_init__(self) -> None:
         for name in ("sections", "fiches", "years"):
             _set(self, name, tuple(getattr(self, name)))
+        if list(self.years) != sorted(set(self.years)):
+            raise ValueError(f"years must be increasing, not {self.years!r}")
         paths = section_paths(self.sections)
         if len({f.fiche_id for f in self.fiches}) != len(self.fiches):
             raise ValueError("two fiches share an id")
@@ -403,12 +411,12 @@ class ActionTally:
         return Fraction(self.done) / self.answered if self.answered else None
 
     def label(self) -> str:
-        """'2,5 sur 4 actions prévues réalisées (dont 1 en partie, 1 sans réponse)'."""
+        """'1,5 action réalisée sur 4 prévues (dont 1 en partie, 1 sans réponse)'."""
         if not self.due:
             return NO_ACTION_DUE
-        plural = "s" if self.due > 1 else ""
-        text = f"{_fr_exact(self.done)} sur {self.due} action{plural} prévue{plural} réalisée"
-        text += "s" if self.done > 1 else ""
+        done = "s" if self.done >= 2 else ""  # French plural from 2 on: "1,5 action"
+        due = "s" if self.due >= 2 else ""
+        text = f"{_fr_exact(self.done)} action{done} réalisée{done} sur {self.due} prévue{due}"
         details = []
         if self.partly:
             details.append(f"dont {self.partly} en partie")

@@ -182,6 +182,17 @@ INVITATION_DAYS = env_int("PILOTIS_INVITATION_DAYS", 7)
 if INVITATION_DAYS < 1:
     raise ImproperlyConfigured("PILOTIS_INVITATION_DAYS doit valoir au moins 1.")
 
+# The site's public address, for links in e-mails sent outside any request (the follow-up
+# reminders, run by cron): there is no request host to build them from.
+PILOTIS_BASE_URL = env_str("PILOTIS_BASE_URL", "http://127.0.0.1:8000" if DEBUG else None)
+if PILOTIS_BASE_URL is not None:
+    PILOTIS_BASE_URL = PILOTIS_BASE_URL.rstrip("/")
+    if not PILOTIS_BASE_URL.startswith(("https://", "http://")):
+        raise ImproperlyConfigured(
+            f"PILOTIS_BASE_URL vaut « {PILOTIS_BASE_URL} » : attendu une adresse commençant par "
+            "https://, par exemple https://pilotis.exemple.fr."
+        )
+
 # E-mail (invitations, password reset) through an SMTP relay; the demo prints them instead.
 _email_host = env_str("PILOTIS_EMAIL_HOST")
 if _email_host is None and DEBUG:

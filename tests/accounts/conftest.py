@@ -1,75 +1,15 @@
-"""Fixtures of the account tests: a real SMTP server on a free local port, plan members."""
+"""Fixtures of the account tests: plan members (the SMTP server is in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import re
-import socket
 import time
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from django_otp.oath import TOTP
 
 from pilotis.accounts.models import Membership, Role
+from tests.conftest import free_port  # noqa: F401 (test_invitations imports it from here)
 from tests.factories import UserFactory, create_plan
-
-
-class Inbox:
-    """aiosmtpd handler keeping every message that arrives, parsed."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        message = message_from_bytes(
-            envelope.original_content or envelope.content, policy=policy.default
-        )
-        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
-        self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-    def only(self) -> EmailMessage:
-        assert len(self.messages) == 1, [m["Subject"] for m in self.messages]
-        return self.messages[0]
-
-    @staticmethod
-    def body(message: EmailMessage) -> str:
-        return message.get_body(preferencelist=("plain",)).get_content()
-
-    def link(self, message: EmailMessage, prefix: str) -> str:
-        """The path of the first link of the message starting with `prefix`."""
-        found = re.search(rf"http://testserver({re.escape(prefix)}\S*)", self.body(message))
-        assert found, self.body(message)
-        return found.group(1)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(settings):
-    """A real SMTP server on 127.0.0.1; Django's SMTP backend sends to it."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    # pytest-django swaps in the in-memory backend: put the real one back, pointed at the server.
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.DEFAULT_FROM_EMAIL = "Pilotis <ne-pas-repondre@pilotis.test>"
-    try:
-        yield inbox
-    finally:
-        controller.stop()
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from pilotis.followup.forms import (
     year_label,
 )
 from pilotis.followup.models import ActionStatus, Campaign, FicheReport, IndicatorValue
-from pilotis.plans.models import Fiche, FicheRole, Plan
+from pilotis.plans.models import Fiche, FicheIndicator, FicheRole, Plan
 
 Status = FicheReport.Status
 INTENTS = {
@@ -313,7 +313,11 @@ def report(request, slug, year, number):
 
     all_actions = list(fiche.actions.order_by("position", "pk"))
     actions = tracking.actions_due(all_actions, campaign.year)
-    indicators = list(fiche.indicators.order_by("kind", "position", "pk"))
+    # Result indicators first, as on the paper fiche, then the monitoring ones.
+    indicators = sorted(
+        fiche.indicators.order_by("position", "pk"),
+        key=lambda i: i.kind != FicheIndicator.Kind.RESULT,
+    )
     statuses = {s.action_id: s for s in ActionStatus.objects.filter(report=fiche_report)}
     values = {v.indicator_id: v for v in IndicatorValue.objects.filter(report=fiche_report)}
     stored = stored_values(fiche_report, actions, indicators, statuses, values)

@@ -444,6 +444,7 @@ def test_objective_reached_without_a_rate_is_counted_apart():
     assert year.contract.rate.value == 80
     assert year.contract.rate.rated == 2
     assert (year.contract.objectives_reached, year.contract.objectives_answered) == (2, 3)
+    assert year.contract.objectives_label() == "objectif atteint : 2 fiches sur 3 ayant répondu"
     assert year.fiches[1].notes == (NOTE_REACHED_WITHOUT_RATE,)
 
 

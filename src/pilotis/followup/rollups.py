@@ -487,6 +487,14 @@ class Aggregate:
     objectives_answered: int  # counted fiches answering yes or no
     fiche_ids: tuple[Hashable, ...]  # counted fiches, in plan order
 
+    def objectives_label(self) -> str:
+        """'objectif atteint : 12 fiches sur 40 ayant répondu'."""
+        s = "s" if self.objectives_reached > 1 else ""
+        return (
+            f"objectif atteint : {self.objectives_reached} fiche{s} sur "
+            f"{self.objectives_answered} ayant répondu"
+        )
+
 
 @dataclass(frozen=True)
 class YearRollup:

@@ -528,6 +528,13 @@ def test_the_evolution_of_courses_is_computed_from_the_result_values():
     assert evolutions["r-A"].overall is None
 
 
+def test_values_stored_with_four_decimals_display_as_typed():
+    # IndicatorValue.value_number has four decimal places: 4 comes back as Decimal("4.0000").
+    result = change(1, Decimal("4.0000"), 2, Decimal("6.0000"))
+    assert result.display() == "+2 (+50,0\u00a0%)"
+    assert change(1, Decimal("2.5000"), 2, Decimal("3.7500")).display() == "+1,25 (+50,0\u00a0%)"
+
+
 def test_indicator_values_of_a_stopped_year_are_ignored():
     stopped = FicheInput(**{**vars(fiche_2()), "stopped_year": 2})
     reports = [ReportInput(2, 2, values={"r-B": 4}), ReportInput(2, 3, values={"r-B": 6})]

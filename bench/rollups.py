@@ -25,6 +25,7 @@ from pilotis.followup.rollups import (
     ReportInput,
     SectionInput,
     roll_up,
+    roll_up_year,
     section_paths,
 )
 
@@ -105,12 +106,20 @@ def main() -> None:
             roll_up(plan, reports)
         samples.append(time.perf_counter() - start)
     total = statistics.median(samples)
+    # An ARS-wide dashboard shows one year: every plan's figures for year 1 only.
+    one_year = []
+    for _ in range(args.runs):
+        start = time.perf_counter()
+        for plan, reports in data:
+            roll_up_year(plan, reports, 1)
+        one_year.append(time.perf_counter() - start)
     print(
         f"{args.plans} plans × {args.fiches} fiches × {args.years} years "
         f"({sum(len(r) for _, r in data)} reports; generated in {generated:.1f} s)"
     )
     print(f"all roll-ups, pure part: {total:.2f} s (median of {args.runs})")
     print(f"per plan: {total / args.plans * 1000:.1f} ms")
+    print(f"one year of every plan (roll_up_year): {statistics.median(one_year):.2f} s")
 
 
 if __name__ == "__main__":

@@ -55,7 +55,13 @@ def build_carcassonne(n_extra: int = 0, slug: str = "cls-carcassonne") -> Plan:
         return made
 
     f1 = fiche(1, "Promouvoir la santé mentale des jeunes", [(departement, "pilot")], [ars])
-    ActionFactory(fiche=f1, letter="A", text="Former les animateurs", deadline_years=[2, 3])
+    ActionFactory(
+        fiche=f1,
+        letter="A",
+        text="Former les animateurs",
+        deadline_years=[2, 3],
+        deadline_as_written="Années 2 et 3",
+    )
     FicheIndicatorFactory(fiche=f1, kind="result", action_letters=[], text="Jeunes formés")
 
     f2 = fiche(
@@ -97,7 +103,13 @@ def build_carcassonne(n_extra: int = 0, slug: str = "cls-carcassonne") -> Plan:
         [(agglo, "pilot"), (cls, "pilot")],
         [caf, ars],
     )
-    ActionFactory(fiche=f3, letter="A", text="Ouvrir une maison de santé", deadline_years=[1])
+    ActionFactory(
+        fiche=f3,
+        letter="A",
+        text="Ouvrir une maison de santé",
+        deadline_years=[1],
+        deadline_as_written="Année 1",
+    )
     FicheIndicatorFactory(fiche=f3, kind="result", action_letters=["A"], text="Médecins installés")
 
     for number in range(4, 4 + n_extra):

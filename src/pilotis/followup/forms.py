@@ -186,7 +186,12 @@ class ReportForm(forms.Form):
         empty_value=None,
         required=False,
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": f"Choisissez un taux de l’échelle : {RATE_SCALE}."},
+        # %(value)s is the rejected input; the scale's own "%" are escaped for that formatting.
+        error_messages={
+            "invalid_choice": "« %(value)s » n’est pas sur l’échelle : choisissez "
+            + RATE_SCALE.replace("%", "%%")
+            + "."
+        },
     )
     objective_reached = forms.TypedChoiceField(
         label="Atteinte de l’objectif",

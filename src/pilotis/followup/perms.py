@@ -7,7 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from pilotis.accounts import roles
 from pilotis.accounts.models import Role
 from pilotis.followup.models import Campaign, FicheReport
-from pilotis.plans.models import Plan
+from pilotis.plans.models import FicheRole, Plan
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -45,14 +45,31 @@ def steers(user: User, report: FicheReport) -> bool:
     return not fiche_roles.isdisjoint(roles.STEERING_FICHE_ROLES)
 
 
+def reads_every_report(user: User, plan: Plan | int) -> bool:
+    """Coordinators, COPIL members and pilots read every fiche's follow-up (the COPIL reviews
+    them together, pilots of a contract work side by side); administrators too."""
+    return roles.has_role(user, plan, Role.COORDINATOR, Role.COPIL, Role.PILOT)
+
+
 def can_view_report(user: User, report: FicheReport) -> bool:
-    """A fiche's yearly report: coordinators, COPIL members and pilots of the plan read them all
-    (the COPIL reviews them together); partners only those of fiches their organisations hold a
-    role on (issue 3: a partner reads the fiches where their organisation is a partner)."""
-    plan_id = report.plan_id
-    if roles.has_role(user, plan_id, Role.COORDINATOR, Role.COPIL, Role.PILOT):
+    """A fiche's yearly report: whoever reads every report, and partners for the fiches their
+    organisations are named on (issue 3: a partner reads the fiches where their organisation is
+    a partner). The dashboard shows partners those fiches only (see partner_fiche_ids)."""
+    if reads_every_report(user, report.plan_id):
         return True
     return bool(roles.fiche_roles_of(user, report.fiche, Role.PARTNER))
+
+
+def partner_fiche_ids(user: User, plan: Plan) -> frozenset[int]:
+    """Ids of the plan's fiches naming one of the user's partner organisations."""
+    organisation_ids = roles.organisation_ids_of(user, plan, Role.PARTNER)
+    if not organisation_ids:
+        return frozenset()
+    return frozenset(
+        FicheRole.objects.filter(
+            fiche__plan=plan, organisation_id__in=organisation_ids
+        ).values_list("fiche_id", flat=True)
+    )
 
 
 def can_edit_report(user: User, report: FicheReport) -> bool:

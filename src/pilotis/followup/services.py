@@ -65,7 +65,8 @@ def open_campaign(
 
 def report_for(campaign: Campaign, fiche: Fiche) -> FicheReport:
     """The fiche's report in the campaign, created « À faire » for a fiche added since opening."""
-    report, _ = FicheReport.objects.get_or_create(
+    # The editors come along: the report page names them.
+    report, _ = FicheReport.objects.select_related("updated_by", "validated_by").get_or_create(
         campaign=campaign, fiche=fiche, defaults={"plan_id": campaign.plan_id}
     )
     return report

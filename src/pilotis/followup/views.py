@@ -1,8 +1,10 @@
 """Pages of the yearly follow-up: thin views that check rights, load, call the core and render.
 
 One rule for refusals on every route: anonymous visitors are sent to the sign-in page; a signed-in
-user without a role in the plan gets 403 (the plan itself is public, so nothing leaks); then what
-does not exist (a campaign, a fiche) is 404, checked only after the plan-level right.
+user without a role in the plan gets 404 if the plan is unpublished (its existence is not
+revealed, as on the plan pages) and 403 if it is published; a member lacking the right for the
+page or the action gets 403. What does not exist (a campaign, a fiche) is 404, looked up only
+after the plan-level check, so a campaign's existence does not leak either.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -50,6 +53,9 @@ def _crumb(text: str) -> str:
 def _followed_plan(request, slug: str) -> Plan:
     plan = get_object_or_404(Plan, slug=slug)
     if not perms.can_view_followup(request.user, plan):
+        # As on the plan pages: an unpublished plan's existence is not revealed to outsiders.
+        if not plan.published:
+            raise Http404("Plan introuvable.")
         raise PermissionDenied("Le suivi de ce plan est réservé à ses membres.")
     return plan
 
@@ -189,6 +195,7 @@ def dashboard(request, slug, year):
     reports = {
         r.fiche_id: r
         for r in campaign.reports.select_related("updated_by").only(
+            "campaign",  # the related manager reads it on each row
             "fiche_id",
             "status",
             "progress_rate",
@@ -198,6 +205,10 @@ def dashboard(request, slug, year):
             "updated_by__username",
         )
     }
+    if not perms.reads_every_report(request.user, plan):
+        # A partner sees the fiches naming their organisations, not the whole plan's.
+        shown_ids = perms.partner_fiche_ids(request.user, plan)
+        fiches = [f for f in fiches if f.pk in shown_ids]
     today = timezone.localdate()
     labels = dict(Status.choices)
     rows = []

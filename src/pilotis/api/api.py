@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from pilotis.api import errors, read
+from pilotis.api import errors, followup, read
 from pilotis.api.auth import READ_AUTH
 
 DESCRIPTION = """
@@ -36,3 +36,4 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("", read.router)
+api.add_router("", followup.router)

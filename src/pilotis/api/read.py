@@ -47,9 +47,11 @@ def get_fiche(request: HttpRequest, plan: Plan, number: str, queryset=None) -> F
         .filter(plan=plan, number=number)
         .first()
     )
-    if fiche is None or not access.can_view_fiche(request.user, fiche):
+    if fiche is None:
         raise Http404
     fiche.plan = plan  # already loaded and checked: no second query for it
+    if not access.can_view_fiche(request.user, fiche):
+        raise Http404
     return fiche
 
 
@@ -223,7 +225,7 @@ def plan_detail(request: HttpRequest, slug: str):
 def list_sections(request: HttpRequest, slug: str, page: Query[schemas.PageParams]):
     """Les sections dans l'ordre du document, à plat : chacune donne son parent et sa profondeur."""
     plan = get_plan(request, slug)
-    sections = plan.sections.select_related("parent").order_by("position", "pk")
+    sections = Section.objects.filter(plan=plan).select_related("parent").order_by("position", "pk")
 
     def build(section: Section) -> dict[str, Any]:
         return {
@@ -369,7 +371,9 @@ def fiche_detail(request: HttpRequest, slug: str, number: str = FicheNumber):
         .order_by("position", "pk")
         .values_list("number", flat=True)
     )
-    sections = {s.pk: s for s in plan.sections.only("pk", "parent_id", "key", "number", "title")}
+    # "plan" too: rows of a related manager are tied back to their plan through it.
+    section_rows = plan.sections.only("pk", "plan", "parent_id", "key", "number", "title")
+    sections = {s.pk: s for s in section_rows.order_by("position", "pk")}
     path, section_id, seen = [], fiche.section_id, set()
     while section_id in sections and section_id not in seen:
         seen.add(section_id)
@@ -441,8 +445,16 @@ def list_indicators(
 )
 def list_organisations(request: HttpRequest, slug: str, page: Query[schemas.PageParams]):
     """Les organisations nommées par les fiches du plan, dédoublonnées, par nom."""
-    plan = get_plan(request, slug)
+    plan = get_whole_plan(request, slug)
     return paginate(plan.organisations.order_by("name", "pk"), page, _organisation(plan))
+
+
+def get_whole_plan(request: HttpRequest, slug: str) -> Plan:
+    """A plan whose plan-wide lists (organisations) the caller may read."""
+    plan = get_plan(request, slug)
+    if not access.can_read_whole_plan(request.user, plan):
+        raise Http404
+    return plan
 
 
 def _get_organisation(plan: Plan, key: str) -> Organisation:
@@ -459,7 +471,7 @@ def _get_organisation(plan: Plan, key: str) -> Organisation:
 )
 def organisation_detail(request: HttpRequest, slug: str, key: str):
     """L'organisation et les graphies sous lesquelles le document la nomme."""
-    plan = get_plan(request, slug)
+    plan = get_whole_plan(request, slug)
     return _organisation(plan)(_get_organisation(plan, key))
 
 
@@ -470,14 +482,14 @@ def organisation_detail(request: HttpRequest, slug: str, key: str):
 )
 def organisation_fiches(request: HttpRequest, slug: str, key: str, page: Query[schemas.PageParams]):
     """Les fiches visibles où l'organisation est pilote, co-pilote ou partenaire, avec ses rôles."""
-    plan = get_plan(request, slug)
+    plan = get_whole_plan(request, slug)
     organisation = _get_organisation(plan, key)
     own_roles = FicheRole.objects.filter(organisation=organisation).order_by("position", "pk")
     fiches = (
         access.visible_fiches(request.user, plan)
         .filter(pk__in=own_roles.values("fiche_id"))
         .prefetch_related(Prefetch("roles", queryset=own_roles, to_attr="own_roles"))
-        .only("pk", "number", "title", "position")
+        .only("pk", "plan", "number", "title", "position")
         .order_by("position", "pk")
     )
 

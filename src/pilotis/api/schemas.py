@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -225,3 +226,116 @@ class OrganisationFiche(Schema):
 
 class OrganisationFichePage(Page):
     items: list[OrganisationFiche]
+
+
+# --- Follow-up ------------------------------------------------------------------------------------
+
+
+class Campaign(Schema):
+    year: int = Field(description="Année du contrat.")
+    calendar_year: int | None
+    deadline: date = Field(description="Date limite de saisie.")
+    status: str = Field(description="open (ouverte), frozen (figée) ou validated (validée).")
+    status_label: str
+    allow_partial: bool = Field(description="La réponse « partly » (en partie) est acceptée.")
+
+
+class CampaignPage(Page):
+    items: list[Campaign]
+
+
+class FicheRef(Schema):
+    number: str
+    title: str
+
+
+class ActionReport(Schema):
+    id: int
+    letter: str
+    text: str
+    done: str | None = Field(description="yes, no, partly ou null (non renseigné).")
+    comment: str
+
+
+class IndicatorReport(Schema):
+    id: int
+    kind: str
+    text: str
+    action_letters: list[str]
+    value_number: Decimal | None
+    value_text: str
+    unit: str
+    baseline: str
+    target: str
+
+
+class Report(Schema):
+    plan: str
+    campaign: Campaign
+    fiche: FicheRef
+    status: str = Field(description="to_do, in_progress, submitted ou validated.")
+    status_label: str
+    progress_rate: int | None = Field(description="Taux d'avancement : 0, 20, 40, 60, 80 ou 100.")
+    objective_reached: bool | None
+    obstacles: str
+    comment: str
+    version: int = Field(description="À renvoyer avec une modification (contrôle de concurrence).")
+    fingerprint: str = Field(
+        description="Empreinte des valeurs lues : renvoyée avec une modification, elle permet "
+        "de dire précisément quels champs ont changé entre-temps en cas de conflit."
+    )
+    updated_by: str | None
+    updated_at: datetime | None
+    submitted_at: datetime | None
+    validated_at: datetime | None
+    can_edit: bool = Field(description="L'appelant peut modifier ce suivi.")
+    actions: list[ActionReport] = Field(description="Actions prévues cette année-là.")
+    indicators: list[IndicatorReport]
+
+
+class ActionUpdate(Schema):
+    letter: str = Field(max_length=10, pattern=NO_NUL, description="Lettre de l'action.")
+    done: Literal["yes", "no", "partly"] | None = Field(
+        None, description="Réalisée : yes, no, partly (si la campagne l'accepte) ou null."
+    )
+    comment: str | None = Field(None, max_length=20_000, pattern=NO_NUL)
+
+
+class IndicatorUpdate(Schema):
+    id: int = Field(ge=1, le=2**53, description="Identifiant de l'indicateur de la fiche.")
+    value_number: Decimal | None = Field(
+        None, max_digits=18, decimal_places=4, allow_inf_nan=False, description="Valeur nombre."
+    )
+    value_text: str | None = Field(None, max_length=20_000, pattern=NO_NUL)
+    unit: str | None = Field(None, max_length=40, pattern=NO_NUL)
+    baseline: str | None = Field(None, max_length=200, pattern=NO_NUL)
+    target: str | None = Field(None, max_length=200, pattern=NO_NUL)
+
+
+class ReportUpdate(Schema):
+    """Only the fields sent change; null empties a field."""
+
+    version: int = Field(ge=1, le=2**31 - 1, description="La version lue (champ version).")
+    fingerprint: str | None = Field(None, max_length=20_000, pattern=NO_NUL)
+    intent: Literal["draft", "submit", "validate"] = Field(
+        "draft",
+        description="draft : enregistrer (en cours) ; submit : transmettre à la coordination "
+        "(taux et actions prévues obligatoires) ; validate : valider (coordination).",
+    )
+    progress_rate: Literal[0, 20, 40, 60, 80, 100] | None = None
+    objective_reached: bool | None = None
+    obstacles: str | None = Field(None, max_length=20_000, pattern=NO_NUL)
+    comment: str | None = Field(None, max_length=20_000, pattern=NO_NUL)
+    actions: list[ActionUpdate] = Field([], max_length=200)
+    indicators: list[IndicatorUpdate] = Field([], max_length=200)
+
+
+class ChangedField(Schema):
+    field: str = Field(description="Chemin du champ, comme dans la requête.")
+    label: str
+    value: str = Field(description="Valeur enregistrée entre-temps, telle que l'affiche la page.")
+
+
+class Conflict(Error):
+    current_version: int
+    changed_fields: list[ChangedField]

@@ -168,6 +168,9 @@ class PlanFactory(DjangoModelFactory):
     perimeter = factory.SubFactory(TerritoryFactory)
     levels = factory.LazyFunction(lambda: ["Ambition", "Objectif général"])
     source_document = DOCUMENT
+    # Published, unlike a freshly imported plan: most page tests read as the public does. Tests of
+    # who sees an unpublished plan pass published=False.
+    published = True
 
 
 class SectionFactory(DjangoModelFactory):

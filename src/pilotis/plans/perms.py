@@ -1,15 +1,127 @@
-"""Who may do what on plans: the one place permission rules live, used by views and templates."""
+"""Who may do what on plans: the one place permission rules live, used by views and templates.
+
+Reading. A published plan is read by everyone, without an account. An unpublished one is read by
+the administrators and the plan's members only: coordinators, COPIL members and pilots read all of
+it; partners read the plan's overview and the fiches naming one of their organisations, nothing
+else (organisations, data, links, import report, JSON export). Pages refuse with 404 whoever may
+not see the plan at all (its existence is not revealed), and with 403 a member lacking the right
+for this page or fiche: `ensure_*` below apply that rule.
+
+Writing. Content, publication and history restores: the plan's coordinators and administrators.
+"""
+
+from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from pilotis.accounts import roles
+from pilotis.accounts.models import Role
+from pilotis.plans.models import Fiche, FicheRole, Plan
+
+User = AbstractBaseUser | AnonymousUser | None
 
 # Kept for accounts created before plan memberships existed (and by `seed_demo`).
 COORDINATORS_GROUP = "coordinateurs"
 _GROUP_CACHE_ATTR = "_pilotis_in_coordinators_group"
 
+# Members holding one of these roles read the whole plan, published or not.
+WHOLE_PLAN_READERS = (Role.COORDINATOR, Role.COPIL, Role.PILOT)
+# Who reads a fiche's history: those who steer the plan, not the pilots of one fiche.
+HISTORY_READERS = (Role.COORDINATOR, Role.COPIL)
 
-def can_import(user: AbstractBaseUser | AnonymousUser | None) -> bool:
+
+# --- Reading --------------------------------------------------------------------------------------
+
+
+def can_view_plan(user: User, plan: Plan) -> bool:
+    """See that the plan exists (its overview): everyone once published, else its members."""
+    return plan.published or roles.is_administrator(user) or bool(roles.roles_of(user, plan))
+
+
+def can_read_whole_plan(user: User, plan: Plan) -> bool:
+    """Read every fiche and every page of the plan (organisations, data, links, export…)."""
+    return plan.published or roles.has_role(user, plan, *WHOLE_PLAN_READERS)
+
+
+def _partner_organisation_ids(user: User, plan: Plan | int) -> frozenset[int]:
+    return roles.organisation_ids_of(user, plan, Role.PARTNER)
+
+
+def can_view_fiche(user: User, fiche: Fiche) -> bool:
+    """Read the fiche: whoever reads the whole plan, and partners named on it.
+
+    A partner member's organisation counts whatever its role on the fiche (partner, pilot or
+    co-pilot): an organisation steering a fiche is at least a partner of it.
+    """
+    plan = fiche.plan
+    if can_read_whole_plan(user, plan):
+        return True
+    organisation_ids = _partner_organisation_ids(user, plan)
+    return bool(organisation_ids) and (
+        FicheRole.objects.filter(fiche=fiche, organisation_id__in=organisation_ids).exists()
+    )
+
+
+def visible_plans(user: User) -> QuerySet[Plan]:
+    """Plans listed to the user (home page, search filter): published ones, plus their own."""
+    if roles.is_administrator(user):
+        return Plan.objects.all()
+    member_of = roles.plan_ids_of(user)
+    if not member_of:
+        return Plan.objects.filter(published=True)
+    return Plan.objects.filter(Q(published=True) | Q(pk__in=member_of))
+
+
+def visible_fiches_filter(user: User, prefix: str = "") -> Q:
+    """A filter on Fiche (or on a model reaching a fiche through `prefix`, e.g. "fiche__") keeping
+    the fiches the user may read, across plans: for the search and the overview."""
+    plan_field = f"{prefix}plan"
+    if roles.is_administrator(user):
+        return Q()
+    readable = Q(**{f"{plan_field}__published": True})
+    whole = [p for r in WHOLE_PLAN_READERS for p in roles.plan_ids_of(user, r)]
+    if whole:
+        readable |= Q(**{f"{plan_field}_id__in": sorted(set(whole))})
+    partner_plans = roles.plan_ids_of(user, Role.PARTNER)
+    organisation_ids = sorted(
+        {o for p in partner_plans for o in _partner_organisation_ids(user, p)}
+    )
+    if organisation_ids:
+        # A subquery rather than a join: a fiche naming two of the organisations stays one row.
+        named = FicheRole.objects.filter(organisation_id__in=organisation_ids).values("fiche_id")
+        readable |= Q(**{f"{prefix}pk__in": named})
+    return readable
+
+
+def visible_fiches(user: User, plan: Plan) -> QuerySet[Fiche]:
+    """The fiches of `plan` the user may read (all of them for whole-plan readers)."""
+    if can_read_whole_plan(user, plan):
+        return plan.fiches.all()
+    return plan.fiches.filter(visible_fiches_filter(user))
+
+
+def can_view_history(user: User, plan: Plan) -> bool:
+    """Read a fiche's history (who changed what): coordinators, COPIL members, administrators."""
+    return roles.has_role(user, plan, *HISTORY_READERS)
+
+
+# --- Writing --------------------------------------------------------------------------------------
+
+
+def can_edit_plan_content(user: User, plan: Plan) -> bool:
+    """Edit the fiches' content and restore earlier versions: the plan's coordinators."""
+    return roles.is_coordinator(user, plan)
+
+
+def can_publish(user: User, plan: Plan) -> bool:
+    """Publish or unpublish the plan: its coordinators (issue 3: "publication")."""
+    return roles.is_coordinator(user, plan)
+
+
+def can_import(user: User) -> bool:
     """Importing a document creates or replaces a whole plan: coordinators and superusers only.
 
     A coordinator of any plan may import; so may the members of the legacy group.
@@ -26,7 +138,37 @@ def can_import(user: AbstractBaseUser | AnonymousUser | None) -> bool:
     return cached
 
 
-def can_edit_links(user: AbstractBaseUser | AnonymousUser | None, plan) -> bool:
+def can_edit_links(user: User, plan) -> bool:
     """Proposing, accepting, rejecting or adding links between plans: the same people as for
     imports (coordinators, superusers). `plan` is the plan whose page the user acts from."""
     return can_import(user)
+
+
+# --- Refusals, as the pages apply them ----------------------------------------------------------
+
+
+def ensure_can_view_plan(user: User, plan: Plan) -> None:
+    """404 for whoever may not know the plan exists."""
+    if not can_view_plan(user, plan):
+        raise Http404("Plan introuvable.")
+
+
+def ensure_can_read_whole_plan(user: User, plan: Plan) -> None:
+    """404 for whoever may not see the plan, 403 for a member whose role does not reach here."""
+    ensure_can_view_plan(user, plan)
+    if not can_read_whole_plan(user, plan):
+        raise PermissionDenied("Votre rôle dans ce plan ne donne pas accès à cette page.")
+
+
+def ensure_can_view_fiche(user: User, fiche: Fiche) -> None:
+    """404 for whoever may not see the plan, 403 for a member the fiche is not open to."""
+    ensure_can_view_plan(user, fiche.plan)
+    if not can_view_fiche(user, fiche):
+        raise PermissionDenied("Cette fiche n’est pas ouverte à votre organisation.")
+
+
+def ensure(allowed: bool, user: User, plan: Plan, message: str) -> None:
+    """For a write (or a restricted read): 404 if the plan is hidden, else 403 with `message`."""
+    ensure_can_view_plan(user, plan)
+    if not allowed:
+        raise PermissionDenied(message)

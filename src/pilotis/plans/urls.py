@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pilotis.plans import views, views_data, views_links
+from pilotis.plans import views, views_content, views_data, views_links
 
 app_name = "plans"
 
@@ -20,7 +20,23 @@ urlpatterns = [
         views.organisation_detail,
         name="organisation",
     ),
+    path("plans/<slug:slug>/publication/", views_content.publication, name="publication"),
     path("plans/<slug:slug>/fiches/<str:number>/", views.fiche_detail, name="fiche"),
+    path(
+        "plans/<slug:slug>/fiches/<str:number>/modifier/",
+        views_content.fiche_edit,
+        name="fiche_edit",
+    ),
+    path(
+        "plans/<slug:slug>/fiches/<str:number>/historique/",
+        views_content.fiche_history,
+        name="fiche_history",
+    ),
+    path(
+        "plans/<slug:slug>/fiches/<str:number>/historique/<int:history_id>/restaurer/",
+        views_content.fiche_restore,
+        name="fiche_restore",
+    ),
     path("plans/<slug:slug>/donnees/", views_data.plan_data, name="data"),
     path("plans/<slug:slug>/liens/", views_links.plan_links, name="links"),
     path("plans/<slug:slug>/liens/proposer/", views_links.propose, name="propose_links"),

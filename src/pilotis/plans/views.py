@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_safe
 
+from pilotis.accounts import roles
+from pilotis.accounts.models import Role
 from pilotis.core.text import fold
 from pilotis.importers import registry
 from pilotis.importers.draft import FIELD_LABELS, ParseError, PlanDraft
@@ -68,7 +70,8 @@ def _crumb(text: str) -> str:
 @require_safe
 def index(request):
     plans = (
-        Plan.objects.select_related("perimeter")
+        perms.visible_plans(request.user)
+        .select_related("perimeter")
         .annotate(fiche_count=Count("fiches"))
         .order_by("title")
     )
@@ -78,10 +81,15 @@ def index(request):
 @require_safe
 def overview(request, slug):
     plan = get_object_or_404(Plan.objects.select_related("perimeter"), slug=slug)
+    user = request.user
+    perms.ensure_can_view_plan(user, plan)
+    # A partner of an unpublished plan sees its structure and the fiches naming their organisation.
+    whole = perms.can_read_whole_plan(user, plan)
     sections = list(plan.sections.order_by("position", "pk"))
     pilots = FicheRole.objects.filter(role__in=PILOT_ROLES).select_related("organisation")
     fiches = list(
-        plan.fiches.order_by("position", "pk")
+        perms.visible_fiches(user, plan)
+        .order_by("position", "pk")
         .annotate(
             action_count=_count_per_fiche(Action),
             indicator_count=_count_per_fiche(FicheIndicator),
@@ -101,10 +109,12 @@ def overview(request, slug):
         # A PRS scheme's objectives have no pilots or actions: no columns saying so on each row.
         "shows_followup": plan.kind != Plan.Kind.PRS_SCHEME
         or any(f.action_count or f.pilot_roles for f in fiches),
-        "unplaced_count": plan.unplaced_lines.count(),
+        "unplaced_count": plan.unplaced_lines.count() if whole else 0,
         "end_year": plan.start_year + plan.duration_years - 1 if plan.start_year else None,
         "breadcrumb_data": {"current": _crumb(plan.title)},
-        **views_links.plan_links_context(plan),
+        "reads_whole_plan": whole,
+        "can_publish": perms.can_publish(user, plan),
+        **(views_links.plan_links_context(plan, user) if whole else {}),
     }
     return render(request, "plans/overview.html", context)
 
@@ -129,10 +139,13 @@ def fiche_detail(request, slug, number):
         number=number,
     )
     plan = fiche.plan
+    user = request.user
+    perms.ensure_can_view_fiche(user, fiche)
     # "plan" stays loaded: the related manager reads plan_id on each row to attach `plan`.
     sections = list(plan.sections.only("plan", "parent", "depth", "number", "title", "key"))
     chain = display.ancestors(fiche.section_id, sections)
-    siblings = plan.fiches.only("plan", "number", "title", "position")
+    # Previous and next among the fiches this reader may open.
+    siblings = perms.visible_fiches(user, plan).only("plan", "number", "title", "position")
     previous = (
         siblings.filter(
             Q(position__lt=fiche.position) | Q(position=fiche.position, pk__lt=fiche.pk)
@@ -192,6 +205,8 @@ def fiche_detail(request, slug, number):
         "previous": previous,
         "following": following,
         "breadcrumb_data": {"links": links, "current": f"Fiche n°{fiche.number}"},
+        "can_edit_content": perms.can_edit_plan_content(user, plan),
+        "can_view_history": perms.can_view_history(user, plan),
         **views_links.fiche_links_context(request, fiche),
     }
     return render(request, "plans/fiche.html", context)
@@ -200,6 +215,7 @@ def fiche_detail(request, slug, number):
 @require_safe
 def organisations(request, slug):
     plan = get_object_or_404(Plan, slug=slug)
+    perms.ensure_can_read_whole_plan(request.user, plan)
     orgs = plan.organisations.annotate(
         pilot_count=Count(
             "fiche_roles__fiche", filter=Q(fiche_roles__role__in=PILOT_ROLES), distinct=True
@@ -228,6 +244,7 @@ def organisation_detail(request, slug, key):
         Organisation.objects.select_related("plan"), plan__slug=slug, key=key
     )
     plan = organisation.plan
+    perms.ensure_can_read_whole_plan(request.user, plan)
     roles = list(
         organisation.fiche_roles.select_related("fiche")
         .only(
@@ -261,6 +278,7 @@ def organisation_detail(request, slug, key):
 @require_safe
 def import_report(request, slug):
     plan = get_object_or_404(Plan, slug=slug)
+    perms.ensure_can_read_whole_plan(request.user, plan)
     unplaced = list(plan.unplaced_lines.all())
     # Flags are a JSON list: filtering "non-empty" in SQL differs between SQLite and PostgreSQL,
     # and a plan has at most a few hundred fiches, so the filter runs here.
@@ -282,6 +300,7 @@ def import_report(request, slug):
 @require_safe
 def export_json(request, slug):
     plan = get_object_or_404(Plan, slug=slug)
+    perms.ensure_can_read_whole_plan(request.user, plan)
     # The same text as `pilotis export`, so a downloaded file and a command's output compare equal.
     response = HttpResponse(plan_to_json(plan), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{plan.slug}.json"'
@@ -292,13 +311,14 @@ def export_json(request, slug):
 def search(request):
     query = request.GET.get("q", "").strip()
     plan_slug = request.GET.get("plan", "").strip()
-    plans = list(Plan.objects.only("slug", "title").order_by("title"))
+    plans = list(perms.visible_plans(request.user).only("slug", "title").order_by("title"))
     selected_plan = next((p for p in plans if p.slug == plan_slug), None)
     results: list[Fiche] = []
     truncated = False
     if query:
         qs = (
             Fiche.objects.search(query)
+            .filter(perms.visible_fiches_filter(request.user))
             .select_related("plan")
             .only(
                 "number",
@@ -455,7 +475,7 @@ def import_document(request):
         from_export = upload.name.lower().endswith(".json") and json_source_sha256(data)
         sha256 = from_export or hashlib.sha256(data).hexdigest()
         try:
-            preview = _preview_context(data, upload.name, sha256, {})
+            preview = _preview_context(data, upload.name, sha256, {}, request.user)
         except ParseError as exc:
             context["parse_error"] = str(exc)
         else:
@@ -465,9 +485,20 @@ def import_document(request):
     return render(request, "plans/import.html", context, status=status)
 
 
-def _preview_context(data: bytes, filename: str, sha256: str, corrections: dict) -> dict:
+def _check_may_replace(user, draft: PlanDraft) -> None:
+    """A document whose plan is already stored replaces it: only that plan's coordinators may."""
+    existing = Plan.objects.filter(slug=draft.slug).first()
+    if existing is not None and not perms.can_edit_plan_content(user, existing):
+        raise ParseError(
+            "ce document correspond à un plan déjà enregistré dont vous n’êtes pas "
+            "coordinateur ou coordinatrice : seule sa coordination peut l’importer de nouveau."
+        )
+
+
+def _preview_context(data: bytes, filename: str, sha256: str, corrections: dict, user) -> dict:
     """Everything the preview shows; raises ParseError when the document cannot be imported."""
     draft = apply_corrections(registry.parse_document(data, filename), corrections)
+    _check_may_replace(user, draft)
     # A dry run writes then rolls back: the preview tells exactly what confirming will
     # create, update or delete, and a draft the database would refuse fails here already.
     outcome = save_draft(draft, source_sha256=sha256, dry_run=True)
@@ -533,10 +564,16 @@ def _import_correct(request):
     corrections = {k: dict(v) for k, v in pending.get("corrections", {}).items()}
     corrections.setdefault(number, {})[name] = request.POST.get("value", "")
     try:
-        context = _preview_context(data, pending["filename"], pending["sha256"], corrections)
+        context = _preview_context(
+            data, pending["filename"], pending["sha256"], corrections, request.user
+        )
     except CorrectionError as exc:
         context = _preview_context(
-            data, pending["filename"], pending["sha256"], pending.get("corrections", {})
+            data,
+            pending["filename"],
+            pending["sha256"],
+            pending.get("corrections", {}),
+            request.user,
         )
         context["correction_error"] = str(exc)
         return _render_preview(request, context, pending["token"], status=400)
@@ -560,13 +597,17 @@ def _import_confirm(request):
         # without trusting anything the browser sends back but the corrections kept server-side.
         draft = registry.parse_document(data, pending["filename"])
         draft = apply_corrections(draft, pending.get("corrections", {}))
+        _check_may_replace(request.user, draft)
         # One transaction, all or nothing, recorded in the history with the coordinator's name.
-        save_draft(draft, source_sha256=pending["sha256"], user=request.user)
+        outcome = save_draft(draft, source_sha256=pending["sha256"], user=request.user)
     except ParseError as exc:
         _discard_pending(request)
         messages.error(request, f"Le document n’a pas pu être importé : {exc}")
         return redirect("plans:import")
     _discard_pending(request)
+    if outcome.counts["plan"].created and not roles.is_administrator(request.user):
+        # Whoever brings a new plan in coordinates it: it is unpublished, so nobody else sees it.
+        roles.grant(request.user, Plan.objects.get(pk=outcome.plan_id), Role.COORDINATOR)
     summary = _draft_summary(draft)
     messages.success(
         request,

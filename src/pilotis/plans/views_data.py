@@ -4,13 +4,14 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
-from pilotis.plans import datasets
+from pilotis.plans import datasets, perms
 from pilotis.plans.models import Plan
 
 
 @require_safe
 def plan_data(request, slug):
     plan = get_object_or_404(Plan.objects.select_related("perimeter"), slug=slug)
+    perms.ensure_can_read_whole_plan(request.user, plan)
     # One query for the communes, whatever their number; none when the plan has no perimeter.
     communes = list(plan.perimeter.communes.order_by("name", "code")) if plan.perimeter else []
     context = {

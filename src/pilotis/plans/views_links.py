@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,10 +36,11 @@ class OtherPlanForm(forms.Form):
         error_messages={"invalid_choice": "Choisissez un autre plan de la liste."},
     )
 
-    def __init__(self, *args, current: Plan, **kwargs):
+    def __init__(self, *args, current: Plan, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # Only plans the user may see: a link names the other plan on both fiche pages.
         self.fields["plan"].queryset = (
-            Plan.objects.exclude(pk=current.pk).only("slug", "title").order_by("title")
+            perms.visible_plans(user).exclude(pk=current.pk).only("slug", "title").order_by("title")
         )
 
 
@@ -95,25 +95,33 @@ def fiche_links_context(request, fiche: Fiche) -> dict:
 
     One query for readers, two more for coordinators (their group, the other plans): constant.
     """
-    editor = perms.can_edit_links(request.user, fiche.plan)
+    user = request.user
+    editor = perms.can_edit_links(user, fiche.plan)
     statuses = [Status.ACCEPTED, Status.PROPOSED] if editor else [Status.ACCEPTED]
     ends = [
         crosslinks.far_end(link, fiche_id=fiche.pk)
         for link in crosslinks.links_of_fiche(fiche, statuses)
     ]
+    # A link to a plan the reader may not see is left out: its title would reveal it.
+    ends = [e for e in ends if perms.can_view_plan(user, e.plan)]
     context = {
         "cross_links": [e for e in ends if e.link.status == Status.ACCEPTED],
         "proposed_links": [e for e in ends if e.link.status == Status.PROPOSED],
         "can_edit_links": editor,
     }
     if editor:
-        context["other_plan_form"] = OtherPlanForm(current=fiche.plan)
+        context["other_plan_form"] = OtherPlanForm(current=fiche.plan, user=user)
     return context
 
 
-def plan_links_context(plan: Plan) -> dict:
-    """The PRS sections a plan serves and the plans serving its own sections: one query."""
+def plan_links_context(plan: Plan, user) -> dict:
+    """The PRS sections a plan serves and the plans serving its own sections: one query.
+
+    Only plans `user` may see are named.
+    """
     served, serving = crosslinks.section_links_of_plan(plan)
+    served = [link for link in served if perms.can_view_plan(user, link.section.plan)]
+    serving = [link for link in serving if perms.can_view_plan(user, link.plan)]
     served_items = [
         {
             "link": link,
@@ -147,12 +155,15 @@ def plan_links_context(plan: Plan) -> dict:
 @require_safe
 def plan_links(request, slug):
     plan = get_object_or_404(Plan, slug=slug)
-    editor = perms.can_edit_links(request.user, plan)
+    user = request.user
+    perms.ensure_can_read_whole_plan(user, plan)
+    editor = perms.can_edit_links(user, plan)
     statuses = list(Status) if editor else [Status.ACCEPTED]
     ends = [
         crosslinks.far_end(link, plan_id=plan.pk)
         for link in crosslinks.links_of_plan(plan, statuses)
     ]
+    ends = [e for e in ends if perms.can_view_plan(user, e.plan)]
     # Listed in the order of this plan's fiches, best score first for each.
     ends.sort(key=lambda e: (e.near.position, e.near.pk, -(e.link.score or 0), e.link.pk))
     context = {
@@ -161,7 +172,7 @@ def plan_links(request, slug):
         "proposed": [e for e in ends if e.link.status == Status.PROPOSED],
         "rejected": [e for e in ends if e.link.status == Status.REJECTED],
         "can_edit_links": editor,
-        **plan_links_context(plan),
+        **plan_links_context(plan, user),
         "title": f"Liens avec d’autres plans — {plan.title}",
         "breadcrumb_data": {
             "links": [{"url": plan.get_absolute_url(), "title": _crumb(plan.title)}],
@@ -175,8 +186,7 @@ def plan_links(request, slug):
 @require_POST
 def propose(request, slug):
     plan = get_object_or_404(Plan, slug=slug)
-    if not perms.can_edit_links(request.user, plan):
-        raise PermissionDenied(DENIED)
+    perms.ensure(perms.can_edit_links(request.user, plan), request.user, plan, DENIED)
     created = crosslinks.suggest_links(plan)
     created += len(crosslinks.cpts_links_from_document(plan))
     document = crosslinks.links_from_document(plan) if plan.extra.get("prs_engagements") else None
@@ -212,8 +222,7 @@ def decide(request, slug, pk):
         pk=pk,
     )
     plan = link.source_plan if link.source_plan.slug == slug else link.target_plan
-    if not perms.can_edit_links(request.user, plan):
-        raise PermissionDenied(DENIED)
+    perms.ensure(perms.can_edit_links(request.user, plan), request.user, plan, DENIED)
     decision = request.POST.get("decision")
     if decision not in (Status.ACCEPTED, Status.REJECTED):
         return HttpResponseBadRequest("Décision inconnue.")
@@ -230,10 +239,9 @@ def decide(request, slug, pk):
 def add_link(request, slug, number):
     fiche = get_object_or_404(Fiche.objects.select_related("plan"), plan__slug=slug, number=number)
     plan = fiche.plan
-    if not perms.can_edit_links(request.user, plan):
-        raise PermissionDenied(DENIED)
+    perms.ensure(perms.can_edit_links(request.user, plan), request.user, plan, DENIED)
     data = request.POST if request.method == "POST" else request.GET
-    plan_form = OtherPlanForm(data if "plan" in data else None, current=plan)
+    plan_form = OtherPlanForm(data if "plan" in data else None, current=plan, user=request.user)
     target_form = None
     if plan_form.is_valid():
         other = plan_form.cleaned_data["plan"]

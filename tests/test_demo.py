@@ -35,6 +35,21 @@ def test_seed_demo_loads_the_four_plans_and_links_them(settings, client):
     link = to_cpts.get(source_fiche__number="15")
     response = client.post(f"/plans/{cls.slug}/liens/{link.pk}/decision/", {"decision": "accepted"})
     assert response.status_code == 302
+    # The demo plans are not published: visitors without an account see none of them until the
+    # coordinator publishes both ends of the link.
+    client.logout()
+    assert client.get(f"/plans/{cls.slug}/fiches/15/").status_code == 404
+    assert (
+        client.post(
+            "/comptes/login/",
+            {"username": "coordinatrice", "password": _password(out.getvalue())},
+        ).status_code
+        == 302
+    )
+    for plan in (cls, cpts):
+        assert (
+            client.post(f"/plans/{plan.slug}/publication/", {"published": "1"}).status_code == 302
+        )
     client.logout()
     page = client.get(f"/plans/{cls.slug}/fiches/15/").content.decode()
     assert "Le plan entier : Projet de Santé – CPTS Bassin Carcassonnais" in page

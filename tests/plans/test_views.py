@@ -540,6 +540,8 @@ def test_carcassonne_contract_through_the_upload_page(coordinator, django_assert
     response = coordinator.post("/plans/import/", {"step": "confirm", "token": token})
     assert response.status_code == 302
     plan = Plan.objects.get()
+    assert not plan.published  # an imported plan waits for its coordinator to publish it
+    coordinator.post(f"/plans/{plan.slug}/publication/", {"published": "1"})
     coordinator.logout()  # query counts below are the anonymous reader's
 
     with django_assert_num_queries(10):

@@ -205,6 +205,7 @@ def fiche_detail(request, slug, number):
         "previous": previous,
         "following": following,
         "breadcrumb_data": {"links": links, "current": f"Fiche n°{fiche.number}"},
+        "reads_whole_plan": perms.can_read_whole_plan(user, plan),
         "can_edit_content": perms.can_edit_plan_content(user, plan),
         "can_view_history": perms.can_view_history(user, plan),
         **views_links.fiche_links_context(request, fiche),

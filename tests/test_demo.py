@@ -16,6 +16,7 @@ def test_seed_demo_loads_the_four_plans_and_links_them(settings, client):
     kinds = sorted(Plan.objects.values_list("kind", flat=True))
     assert kinds == ["cls", "cls", "cpts", "prs_scheme"]
     assert "001_78a9efdf112cd05a.txt : ignoré" in out.getvalue()
+    assert "4 plans non publiés : seuls leurs membres les voient" in out.getvalue()
 
     cls = Plan.objects.get(slug="contrat-local-de-sante-de-carcassonne-agglo-2024-2029")
     cpts = Plan.objects.get(kind=Plan.Kind.CPTS)

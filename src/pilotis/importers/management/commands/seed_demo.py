@@ -36,6 +36,14 @@ class Command(BaseCommand):
         self._import_seeds(options["verbosity"])
         self._links()
         self._coordinator()
+        unpublished = Plan.objects.filter(published=False).count()
+        if unpublished:
+            # Left unpublished on purpose: publishing is the coordinator's decision, on each
+            # plan's page; until then visitors without an account see none of them.
+            self.stdout.write(
+                f"{plural(unpublished, 'plan non publié', 'plans non publiés')} : seuls leurs "
+                f"membres les voient ; « {USERNAME} » peut les publier depuis leur page."
+            )
         self.stdout.write(f"Connexion : {LOGIN_URL}")
 
     def _import_seeds(self, verbosity: int) -> None:

@@ -102,3 +102,23 @@ def can_reopen_report(user: User, report: FicheReport) -> bool:
 def has_fiches_to_follow(user: User) -> bool:
     """Whether « Mes fiches à suivre » concerns the user: a pilot of at least one plan."""
     return bool(roles.plan_ids_of(user, Role.PILOT))
+
+
+def can_use_spreadsheet(user: User, campaign: Campaign) -> bool:
+    """Downloading the campaign's spreadsheet and sending it back filled in: coordinators (every
+    fiche), pilots (the fiches they steer) and administrators. What each may change in it is
+    can_edit_report's, fiche by fiche."""
+    return roles.has_role(user, campaign.plan_id, Role.COORDINATOR, Role.PILOT)
+
+
+def can_upload_spreadsheet(user: User, campaign: Campaign) -> bool:
+    """Sending a filled-in spreadsheet: as can_use_spreadsheet, while the campaign is open."""
+    return campaign.is_open and can_use_spreadsheet(user, campaign)
+
+
+def spreadsheet_fiche_ids(user: User, campaign: Campaign) -> frozenset[int] | None:
+    """The fiches of the user's spreadsheet: None for every fiche (coordinators, administrators),
+    else those their pilot organisations pilot or co-pilot (as steers())."""
+    if roles.is_coordinator(user, campaign.plan_id):
+        return None
+    return frozenset(roles.fiches_steered_by(user, campaign.plan_id).values_list("pk", flat=True))

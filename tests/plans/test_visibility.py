@@ -24,6 +24,7 @@ def make_plan(published: bool) -> Plan:
     FicheRoleFactory(
         fiche=fiche, organisation=plan.organisations.get(key="departement-aude"), role="pilot"
     )
+    plan.fiches.get(number="3").linked_fiches.add(fiche)
     return plan
 
 
@@ -162,9 +163,12 @@ def test_partner_overview_lists_only_their_fiches_and_no_whole_plan_pages(client
     assert f"/plans/{plan.slug}/fiches/9/" not in page
     assert f"/plans/{plan.slug}/organisations/" not in page
     assert f"/plans/{plan.slug}/export.json" not in page
-    # Previous and next stay among the fiches they may open.
+    # Previous, next and linked fiches stay among the fiches they may open.
     fiche3 = client.get(f"/plans/{plan.slug}/fiches/3/").content.decode()
     assert "/fiches/9/" not in fiche3
+    client.force_login(make_user("copil", plan))
+    fiche3 = client.get(f"/plans/{plan.slug}/fiches/3/").content.decode()
+    assert f'<a href="/plans/{plan.slug}/fiches/9/">Fiche n°9' in fiche3
 
 
 def test_publication_by_the_coordinator(client):

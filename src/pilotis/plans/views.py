@@ -161,6 +161,12 @@ def fiche_detail(request, slug, number):
         .first()
     )
 
+    whole = perms.can_read_whole_plan(user, plan)
+    linked_fiches = list(fiche.linked_fiches.all())
+    if not whole:
+        # A partner follows links only to the fiches open to them (one query, partners only).
+        open_ids = set(siblings.values_list("pk", flat=True))
+        linked_fiches = [f for f in linked_fiches if f.pk in open_ids]
     roles = list(fiche.roles.all())
     for role in roles:
         # "jeunesse" written for "Jeunesse" says nothing new: show only spellings that differ.
@@ -205,7 +211,8 @@ def fiche_detail(request, slug, number):
         "previous": previous,
         "following": following,
         "breadcrumb_data": {"links": links, "current": f"Fiche n°{fiche.number}"},
-        "reads_whole_plan": perms.can_read_whole_plan(user, plan),
+        "reads_whole_plan": whole,
+        "linked_fiches": linked_fiches,
         "can_edit_content": perms.can_edit_plan_content(user, plan),
         "can_view_history": perms.can_view_history(user, plan),
         **views_links.fiche_links_context(request, fiche),

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from pilotis.core.history import Records
 from pilotis.plans.models import Action, Fiche, FicheIndicator, Plan
 
 # The paper scale of the contract's follow-up table ("Tx d'avancement"); 0 is allowed.
@@ -46,6 +47,9 @@ class Campaign(models.Model):
     frozen_at = models.DateTimeField("figée le", null=True, blank=True)
     # What every report said when the campaign was frozen: the COPIL reviews this, not live data.
     snapshot = models.JSONField("instantané", default=dict, blank=True, editable=False)
+    # Demonstration campaigns (`make demo`) are labelled wherever they show and never counted
+    # with a real plan's figures.
+    is_demo = models.BooleanField("données de démonstration", default=False)
 
     class Meta:
         verbose_name = "campagne de suivi"
@@ -237,3 +241,182 @@ class IndicatorValue(models.Model):
         if self.value_number is not None:
             return f"{self.value_number} {self.unit}".strip()
         return self.value_text
+
+
+class Decision(models.Model):
+    """The COPIL's current decision on one fiche after reviewing a frozen campaign.
+
+    One row per fiche and campaign: a change of mind replaces it in place and the history keeps
+    every earlier version, with who changed it and when. Carried over to the plan (new action,
+    stopped fiche) when the COPIL validates the annual evaluation, not before: until then the
+    decision may still change.
+    """
+
+    class Kind(models.TextChoices):
+        CONTINUE = "continue", "Poursuite"
+        STRENGTHEN = "strengthen", "Renforcement"
+        REORIENT = "reorient", "Réorientation"
+        STOP = "stop", "Arrêt"
+        NEW_ACTION = "new_action", "Nouvelle action"
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+", editable=False)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="decisions", verbose_name="campagne"
+    )
+    fiche = models.ForeignKey(
+        Fiche, on_delete=models.RESTRICT, related_name="copil_decisions", verbose_name="fiche"
+    )
+    kind = models.CharField("décision", max_length=12, choices=Kind.choices)
+    reason = models.TextField("motif")
+    new_action_text = models.TextField("nouvelle action", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="décidée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("enregistrée le", default=timezone.now)
+    # The action a « Nouvelle action » decision added to the fiche once validated.
+    carried_action = models.ForeignKey(
+        Action,
+        verbose_name="action créée",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    history = Records()
+
+    class Meta:
+        verbose_name = "décision du COPIL"
+        verbose_name_plural = "décisions du COPIL"
+        ordering = ["campaign", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "fiche"], name="decision_campaign_fiche"),
+            models.CheckConstraint(
+                condition=~Q(kind="new_action") | ~Q(new_action_text=""),
+                name="decision_new_action_has_text",
+            ),
+        ]
+        indexes = [models.Index(fields=["plan", "kind"], name="decision_plan_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — fiche n°{self.fiche.number}"
+
+
+class Validation(models.Model):
+    """The COPIL's validation of a campaign's annual evaluation: the year is closed after it."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+", editable=False)
+    campaign = models.OneToOneField(
+        Campaign, on_delete=models.CASCADE, related_name="validation", verbose_name="campagne"
+    )
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="validée par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # The day of the COPIL meeting, as typed: the record may be entered days later.
+    validated_on = models.DateField("date du COPIL")
+    recorded_at = models.DateTimeField("enregistrée le", default=timezone.now)
+    comment = models.TextField("commentaire", blank=True)
+
+    class Meta:
+        verbose_name = "validation de l'évaluation annuelle"
+        verbose_name_plural = "validations des évaluations annuelles"
+
+    def __str__(self) -> str:
+        return f"Validation du {self.validated_on:%d/%m/%Y} — {self.campaign}"
+
+
+class Erratum(models.Model):
+    """A recorded correction of a validated year: what changed, from what to what, and why.
+
+    A validated campaign is never edited silently: the correction is applied to its snapshot (and
+    to the stored report) by services.record_erratum, and this row is the trail shown with it.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+", editable=False)
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.CASCADE, related_name="errata", verbose_name="campagne"
+    )
+    # Empty for a correction of the campaign itself (the COPIL date, the validation comment).
+    fiche = models.ForeignKey(
+        Fiche,
+        on_delete=models.RESTRICT,
+        related_name="errata",
+        verbose_name="fiche",
+        null=True,
+        blank=True,
+    )
+    # A stable key of the corrected value ("progress_rate", "action:B:done", "indicator:12:value"…)
+    # and its French label as shown when recorded.
+    field = models.CharField("donnée corrigée", max_length=60)
+    field_label = models.CharField("libellé de la donnée", max_length=300)
+    before = models.TextField("valeur avant", blank=True)
+    after = models.TextField("valeur après", blank=True)
+    reason = models.TextField("motif")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="enregistré par",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("enregistré le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "erratum"
+        verbose_name_plural = "errata"
+        ordering = ["campaign", "created_at", "pk"]
+        indexes = [models.Index(fields=["plan", "campaign"], name="erratum_plan_campaign")]
+
+    def __str__(self) -> str:
+        return f"Erratum : {self.field_label} — {self.campaign}"
+
+
+class FicheFollowup(models.Model):
+    """Follow-up settings of a fiche across the years: its weight and the year the COPIL stopped it.
+
+    Kept here rather than on Fiche: they belong to the follow-up, which the plans app knows
+    nothing of. A fiche without a row has weight 1 and is never stopped.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+", editable=False)
+    fiche = models.OneToOneField(
+        Fiche, on_delete=models.CASCADE, related_name="followup", verbose_name="fiche"
+    )
+    # Weight in the roll-ups (docs/roll-ups.md); equal weights by default.
+    weight = models.DecimalField("pondération", max_digits=8, decimal_places=4, default=1)
+    # Contract year whose COPIL decided the stop: the fiche counts that year, not after
+    # (rollups.FicheInput.stopped_year), and later campaigns expect nothing from it.
+    stopped_year = models.PositiveSmallIntegerField("arrêtée après l'année", null=True, blank=True)
+    stopped_by = models.ForeignKey(
+        Decision,
+        verbose_name="décision d'arrêt",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    history = Records()
+
+    class Meta:
+        verbose_name = "suivi pluriannuel d'une fiche"
+        verbose_name_plural = "suivis pluriannuels des fiches"
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gte=0), name="fichefollowup_weight_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"Suivi pluriannuel — fiche n°{self.fiche.number}"

@@ -267,7 +267,9 @@ class Decision(models.Model):
         Fiche, on_delete=models.RESTRICT, related_name="copil_decisions", verbose_name="fiche"
     )
     kind = models.CharField("décision", max_length=12, choices=Kind.choices)
-    reason = models.TextField("motif")
+    # Optional for « Poursuite » only: the other decisions change the fiche's course and say why
+    # (forms_copil.DecisionForm).
+    reason = models.TextField("motif", blank=True)
     new_action_text = models.TextField("nouvelle action", blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,32 +1,17 @@
-"""Who may read what through the API: a thin adapter over the apps' perms modules.
+"""Who may read what through the API: the questions the endpoints ask, answered by plans/perms.py.
 
-Rights are defined once, in plans/perms.py and followup/perms.py; this module only names the
-questions the endpoints ask, so that they switch in one place when those modules grow.
+Rights are defined once, in the apps' perms modules (plans/perms.py here, followup/perms.py for
+the follow-up); this module only names what the endpoints ask, so that they never decide alone.
+Whatever the caller may not read answers 404: the API does not tell what exists beyond that.
 """
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from pilotis.plans import perms
 
-from pilotis.plans.models import Fiche, Plan
-
-
-def visible_plans(user) -> QuerySet[Plan]:
-    # The plan pages are public until publication rules exist.
-    return Plan.objects.all()
-
-
-def can_view_plan(user, plan: Plan) -> bool:
-    return True
-
-
-def can_read_whole_plan(user, plan: Plan) -> bool:
-    return True
-
-
-def visible_fiches(user, plan: Plan) -> QuerySet[Fiche]:
-    return Fiche.objects.filter(plan=plan)
-
-
-def can_view_fiche(user, fiche: Fiche) -> bool:
-    return True
+visible_plans = perms.visible_plans
+can_view_plan = perms.can_view_plan
+# Organisations and other plan-wide lists: not for partners, who read only their fiches.
+can_read_whole_plan = perms.can_read_whole_plan
+visible_fiches = perms.visible_fiches
+can_view_fiche = perms.can_view_fiche

@@ -106,8 +106,12 @@ def field_errors(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     """pydantic's errors as Django forms give them: field path → French messages."""
     found: dict[str, list[str]] = {}
     for error in errors:
-        messages = found.setdefault(_field_name(error.get("loc", ())), [])
-        message = _message(error)
+        loc = tuple(error.get("loc", ()))
+        messages = found.setdefault(_field_name(loc), [])
+        if loc[:1] == ("body",) and len(loc) == 2 and error.get("type") == "missing":
+            message = "Le corps de la requête (un objet JSON) est obligatoire."
+        else:
+            message = _message(error)
         if message not in messages:
             messages.append(message)
     return found

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 # PostgreSQL refuses NUL in text: refused at the door (400) rather than by the database (500).
 NO_NUL = r"^[^\x00]*$"
@@ -293,7 +294,12 @@ class Report(Schema):
     indicators: list[IndicatorReport]
 
 
-class ActionUpdate(Schema):
+class StrictSchema(Schema):
+    # A misspelt field must not be silently ignored: the client believes it wrote it.
+    model_config = ConfigDict(extra="forbid")
+
+
+class ActionUpdate(StrictSchema):
     letter: str = Field(max_length=10, pattern=NO_NUL, description="Lettre de l'action.")
     done: Literal["yes", "no", "partly"] | None = Field(
         None, description="Réalisée : yes, no, partly (si la campagne l'accepte) ou null."
@@ -301,7 +307,7 @@ class ActionUpdate(Schema):
     comment: str | None = Field(None, max_length=20_000, pattern=NO_NUL)
 
 
-class IndicatorUpdate(Schema):
+class IndicatorUpdate(StrictSchema):
     id: int = Field(ge=1, le=2**53, description="Identifiant de l'indicateur de la fiche.")
     value_number: Decimal | None = Field(
         None, max_digits=18, decimal_places=4, allow_inf_nan=False, description="Valeur nombre."
@@ -312,7 +318,7 @@ class IndicatorUpdate(Schema):
     target: str | None = Field(None, max_length=200, pattern=NO_NUL)
 
 
-class ReportUpdate(Schema):
+class ReportUpdate(StrictSchema):
     """Only the fields sent change; null empties a field."""
 
     version: int = Field(ge=1, le=2**31 - 1, description="La version lue (champ version).")

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "pilotis.importers",
     "pilotis.api",
     "pilotis.followup",
+    "pilotis.reports",
 ]
 
 MIDDLEWARE = [

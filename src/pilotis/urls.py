@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("pilotis.plans.urls")),
     path("", include("pilotis.api.urls")),
     path("", include("pilotis.followup.urls")),
+    path("", include("pilotis.reports.urls")),
 ]

@@ -1,0 +1,61 @@
+"""The report charts as PNG images, for the DOCX: python-docx cannot embed SVG.
+
+No new dependency and no system tool: the same SVG markup is laid out by WeasyPrint (one page per
+chart, sized to it) and the pages are rasterised by PDFium (pypdfium2), both already needed for
+the PDF reports and the document imports. The DOCX places each image beside its data table.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from pilotis.reports.charts import Chart
+from pilotis.reports.render_pdf import font_faces
+
+# Twice the SVG's pixel size: sharp once Word scales the picture to the page width.
+SCALE = 2.0
+
+
+def charts_png(charts: Sequence[Chart], scale: float = SCALE) -> list[bytes]:
+    """Each chart as PNG bytes, in order: one WeasyPrint document for all of them."""
+    if not charts:
+        return []
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    # PDFium is not thread-safe: every call into it goes through the importers' lock.
+    from pilotis.importers.documents import _PDFIUM_LOCK
+
+    rules = ["body { margin: 0 } svg { display: block }"]
+    pages = []
+    for index, chart in enumerate(charts):
+        rules.append(
+            f"@page chart{index} {{ size: {chart.width}px {chart.height}px; margin: 0 }} "
+            f".chart{index} {{ page: chart{index}; break-after: page }}"
+        )
+        pages.append(f'<div class="chart{index}">{chart.svg}</div>')
+    fonts = FontConfiguration()
+    pdf = HTML(string=f"<!DOCTYPE html><html><body>{''.join(pages)}</body></html>").write_pdf(
+        stylesheets=[
+            CSS(string=font_faces(), font_config=fonts),
+            CSS(string="\n".join(rules), font_config=fonts),
+        ],
+        font_config=fonts,
+    )
+    import pypdfium2 as pdfium
+
+    images = []
+    with _PDFIUM_LOCK:
+        document = pdfium.PdfDocument(pdf)
+        try:
+            for index in range(len(charts)):
+                page = document[index]
+                bitmap = page.render(scale=scale)
+                buffer = io.BytesIO()
+                bitmap.to_pil().save(buffer, format="PNG", optimize=True)
+                images.append(buffer.getvalue())
+                page.close()
+        finally:
+            document.close()
+    return images

@@ -1,0 +1,157 @@
+"""The downloads: PDF read back with PDFium, DOCX with python-docx, XLSX with openpyxl."""
+
+from __future__ import annotations
+
+import io
+
+import docx
+import openpyxl
+import pytest
+
+from pilotis.importers.documents import extract_text
+from tests.reports.conftest import build_followed_plan
+from tests.reports.test_views import annual_url, member
+
+pytestmark = pytest.mark.django_db
+
+SPACES = {0x00A0: " ", 0x202F: " "}
+
+
+def flat(text: str) -> str:
+    """Text with no-break spaces as plain ones and runs of spaces squashed, for searching."""
+    return " ".join(text.translate(SPACES).split())
+
+
+def download(client, url: str, content_type: str) -> bytes:
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"].startswith("attachment; filename=")
+    return response.content
+
+
+def pdf_text(client, url: str) -> str:
+    content = download(client, url, "application/pdf")
+    assert content.startswith(b"%PDF")
+    return flat(extract_text(content, "rapport.pdf"))
+
+
+def docx_document(client, url: str):
+    content = download(
+        client, url, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    return docx.Document(io.BytesIO(content))
+
+
+def docx_text(document) -> str:
+    parts = [p.text for p in document.paragraphs]
+    parts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    parts += [p.text for s in document.sections for p in s.header.paragraphs]
+    return flat("\n".join(parts))
+
+
+def workbook(client, url: str):
+    content = download(
+        client, url, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return openpyxl.load_workbook(io.BytesIO(content))
+
+
+def test_annual_pdf(client, plan, reader):
+    client.force_login(reader)
+    text = pdf_text(client, annual_url(plan, fmt="pdf"))
+    assert plan.title in text
+    assert "Année 1 (2024)" in text
+    assert "Fiche n°2 — Soutenir la parentalité" in text
+    assert "60,0 %" in text  # fiche 2's rate
+    assert "Renforcement" in text and "Forte demande des familles." in text
+    assert "Fiches dont le suivi n’est pas transmis (1)" in text
+    assert "Données du graphique : Taux d’avancement par ambition" in text
+    assert "Données de démonstration" not in text
+
+
+def test_annual_docx_has_headings_and_tables(client, plan, reader):
+    client.force_login(reader)
+    document = docx_document(client, annual_url(plan, fmt="docx"))
+    headings = [
+        (p.style.name, p.text)
+        for p in document.paragraphs
+        if p.style.name.startswith(("Heading", "Title"))
+    ]
+    assert ("Title", "Rapport annuel d’évaluation") in headings
+    assert ("Heading 1", "Avancement par ambition") in headings
+    assert ("Heading 2", "Fiche n°2 — Soutenir la parentalité") in headings
+    facts = {}
+    for table in document.tables:
+        for row in table.rows:
+            if len(row.cells) == 2:
+                facts.setdefault(row.cells[0].text, []).append(row.cells[1].text)
+    assert "60,0\u00a0%" in facts["Taux d’avancement"]
+    assert any(v.startswith("Renforcement — Forte demande") for v in facts["Décision du COPIL"])
+    # The charts are pictures with their description, each followed by its data table.
+    assert len(document.inline_shapes) == 2
+    description = document.inline_shapes[0]._inline.docPr.get("descr")
+    assert description.startswith("Barres horizontales")
+    data_tables = [p.text for p in document.paragraphs if p.text.startswith("Données du graphique")]
+    assert len(data_tables) == 2
+    assert document.core_properties.language == "fr-FR"
+
+
+def test_annual_xlsx_holds_every_level(client, plan, reader):
+    client.force_login(reader)
+    book = workbook(client, annual_url(plan, fmt="xlsx"))
+    assert book.sheetnames == [
+        "Contrat",
+        "Sections",
+        "Organisations",
+        "Fiches",
+        "Actions",
+        "Indicateurs",
+        "Décisions",
+        "Fiches en retard",
+    ]
+    contract = {row[0]: row[1] for row in book["Contrat"].iter_rows(min_row=3, values_only=True)}
+    assert contract["Taux d’avancement du contrat"] == pytest.approx(0.5)
+    assert contract["Fiches attendues"] == 3 and contract["Fiches en retard"] == 1
+    fiches = book["Fiches"]
+    header = [c.value for c in fiches[2]]
+    two = next(r for r in fiches.iter_rows(min_row=3, values_only=True) if r[0] == "2")
+    assert two[header.index("Taux d’avancement")] == pytest.approx(0.6)
+    assert fiches.cell(row=4, column=header.index("Taux d’avancement") + 1).number_format == "0.0 %"
+    assert two[header.index("Décision du COPIL")] == "Renforcement"
+    decisions = list(book["Décisions"].iter_rows(min_row=3, values_only=True))
+    assert [(d[0], d[2]) for d in decisions] == [("2", "Renforcement")]
+    late = list(book["Fiches en retard"].iter_rows(min_row=3, values_only=True))
+    assert [r[0] for r in late] == ["3"]
+    values = [r for r in book["Indicateurs"].iter_rows(min_row=3, values_only=True) if r[0] == "2"]
+    assert ("Nombre de cours réalisés", 4) in [(r[3], r[4]) for r in values]
+
+
+def test_final_pdf_and_docx(client, plan, reader):
+    client.force_login(reader)
+    text = pdf_text(client, f"/plans/{plan.slug}/evaluation-finale/pdf/")
+    assert "Évaluation finale du contrat" in text
+    assert "La trajectoire de chaque fiche" in text
+    assert "de 60,0 % (année 1) à 80,0 % (année 2)" in text.lower()
+    document = docx_document(client, f"/plans/{plan.slug}/evaluation-finale/docx/")
+    assert "La fiche n°2 année par année" in docx_text(document)
+    assert len(document.inline_shapes) == 1
+
+
+def test_demo_label_in_all_four(client, db):
+    plan = build_followed_plan(is_demo=True)
+    client.force_login(member(plan, "copil"))
+    label = "Données de démonstration"
+    page = flat(client.get(annual_url(plan)).content.decode())
+    assert label in page
+    assert label in pdf_text(client, annual_url(plan, fmt="pdf"))
+    document = docx_document(client, annual_url(plan, fmt="docx"))
+    assert label in docx_text(document)
+    assert label in document.sections[0].header.paragraphs[0].text
+    book = workbook(client, annual_url(plan, fmt="xlsx"))
+    for sheet in book.worksheets:
+        assert label in sheet["A1"].value
+    assert label in flat(client.get(f"/plans/{plan.slug}/evaluation-finale/").content.decode())
+    # The follow-up's own pages say so too.
+    for url in (f"/plans/{plan.slug}/suivi/", f"/plans/{plan.slug}/suivi/1/"):
+        assert label in client.get(url).content.decode()

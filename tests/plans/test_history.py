@@ -335,3 +335,24 @@ def test_admin_turns_a_late_restriction_into_a_french_message(admin_client, plan
 def test_deleting_a_restricted_organisation_raises_rather_than_cascading(plan):
     with pytest.raises(RestrictedError):
         plan.organisations.get(key="caf").delete()
+
+
+def test_a_fiche_with_a_yearly_report_is_neither_dropped_by_an_import_nor_deleted(admin_client):
+    from datetime import date
+
+    from pilotis.followup.models import Campaign, FicheReport
+
+    save_draft(make_draft(3))
+    plan = Plan.objects.get(slug="cls-test")
+    fiche3 = plan.fiches.get(number="3")
+    campaign = Campaign.objects.create(plan=plan, year=1, deadline=date(2025, 3, 31))
+    FicheReport.objects.create(plan=plan, campaign=campaign, fiche=fiche3)
+    with pytest.raises(DraftError, match=r"Fiche action \(Fiche n°3 — .*\) ne figure plus"):
+        save_draft(make_draft(2))
+    assert plan.fiches.filter(number="3").exists()
+
+    url = f"/admin/plans/fiche/{fiche3.pk}/delete/"
+    page = text(admin_client.get(url))
+    assert "Impossible de supprimer fiche action" in page
+    admin_client.post(url, {"post": "yes"})
+    assert plan.fiches.filter(number="3").exists()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pilotis.followup import views, views_copil
+from pilotis.followup import spreadsheet_views, views, views_copil
 
 app_name = "followup"
 
@@ -32,5 +32,20 @@ urlpatterns = [
         "plans/<slug:slug>/suivi/<int:year>/fiches/<str:number>/",
         views.report,
         name="report",
+    ),
+    path(
+        "plans/<slug:slug>/suivi/<int:year>/tableur/",
+        spreadsheet_views.upload,
+        name="spreadsheet",
+    ),
+    path(
+        "plans/<slug:slug>/suivi/<int:year>/tableur/telecharger/",
+        spreadsheet_views.download,
+        name="spreadsheet_download",
+    ),
+    path(
+        "plans/<slug:slug>/suivi/<int:year>/tableur/<str:sheet>.csv",
+        spreadsheet_views.download_csv,
+        name="spreadsheet_csv",
     ),
 ]

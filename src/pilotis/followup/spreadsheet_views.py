@@ -224,8 +224,12 @@ def _context(request, campaign: Campaign, **extra) -> dict:
         "everything": perms.spreadsheet_fiche_ids(request.user, campaign) is None,
         "csv_sheets": [(key, label) for key, label in CSV_SHEETS.items()],
         "max_mb": MAX_MB,
-        # The « Lisez-moi » sheet's advice, without its title lines.
-        "advice": [line for line in spreadsheets.readme_lines(lines)[3:] if line],
+        # The « Lisez-moi » sheet's advice, without its titles.
+        "advice": [
+            line.removeprefix("• ")
+            for line in spreadsheets.readme_lines(lines)
+            if line.startswith("• ")
+        ],
         "breadcrumb_data": _crumbs(
             plan,
             (reverse("followup:campaigns", args=[plan.slug]), "Suivi annuel"),

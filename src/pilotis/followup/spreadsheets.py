@@ -32,6 +32,7 @@ from typing import Any
 
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -368,8 +369,15 @@ def _parse_ref(value: Any) -> Ref | None:
 
 
 def _values(fiche: FicheLines, sheet: str, item) -> list[str]:
-    """The editable values of a row, as the form's texts, in the columns' order."""
-    return [fiche.values.get(_field_name(sheet, c.part, item), "") for _, c in _editable(sheet)]
+    """The editable values of a row, as the form's texts, in the columns' order.
+
+    Control characters cannot be written in a workbook: they are dropped from the cell and its
+    digest alike, so an untouched cell still reads as untouched.
+    """
+    return [
+        ILLEGAL_CHARACTERS_RE.sub("", fiche.values.get(_field_name(sheet, c.part, item), ""))
+        for _, c in _editable(sheet)
+    ]
 
 
 def _out(part: str, text: str) -> Any:
@@ -410,7 +418,7 @@ def readme_lines(lines: CampaignLines, *, upload_url: str = "", generated: str =
     answers = "Oui, Non ou En partie" if lines.allow_partial else "Oui ou Non"
     found = [
         lines.title,
-        f"Tableur téléchargé {generated}." if generated else "",
+        *([f"Tableur téléchargé {generated}."] if generated else []),
         "",
         "Comment remplir ce tableur",
         f"• Feuille « {FICHES} » : une ligne par fiche. Taux d’avancement sur l’échelle du "
@@ -516,6 +524,8 @@ def _fill_sheet(ws, lines: CampaignLines, sheet: str) -> None:
     for fiche, _item, cells in _rows(lines, sheet):
         row_number += 1
         for index, (column, value) in enumerate(zip(columns, cells, strict=True), start=1):
+            if isinstance(value, str):
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
             cell = ws.cell(row=row_number, column=index, value=value)
             if isinstance(value, str):
                 # openpyxl would store a text starting with « = » as a formula.
@@ -553,7 +563,7 @@ def build_xlsx(lines: CampaignLines, *, upload_url: str = "", generated: str = "
     readme.title = README
     readme.column_dimensions["A"].width = 110
     for text in readme_lines(lines, upload_url=upload_url, generated=generated):
-        readme.append([text or None])
+        readme.append([ILLEGAL_CHARACTERS_RE.sub("", text) or None])
         cell = readme.cell(row=readme.max_row, column=1)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if cell.value is not None:

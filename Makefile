@@ -25,6 +25,7 @@ install-test: $(VENV)/.installed-test
 demo: install
 	PILOTIS_DEBUG=true $(BIN)/pilotis migrate --noinput
 	PILOTIS_DEBUG=true $(BIN)/pilotis seed_demo
+	PILOTIS_DEBUG=true $(BIN)/pilotis demo_campaign
 	PILOTIS_DEBUG=true $(BIN)/pilotis runserver 127.0.0.1:8000
 
 test: install-test

@@ -97,6 +97,16 @@ def test_empty_bar_chart():
     assert chart.table.rows == ()
 
 
+def test_many_bars_take_one_line_each():
+    label = "Améliorer le bien-être de la population dans une vision globale de santé physique"
+    few = bar_chart("a", "T", [Bar(label, 50)] * 3, label_heading="S")
+    many = bar_chart("b", "T", [Bar(label, 50)] * 26, label_heading="S")
+    assert few.svg.count("<text") - 6 == 3 * 3  # two label lines and a value per bar
+    assert many.svg.count("<text") - 6 == 26 * 2  # one label line and a value
+    assert many.height < 26 * 28 + 60
+    assert many.table.rows[0][0] == label  # the full label stays in the table
+
+
 def test_long_labels_wrap_on_two_lines_with_an_ellipsis():
     lines = wrap("Améliorer le bien-être de la population dans une vision globale de santé", 20, 2)
     assert len(lines) == 2 and lines[1].endswith("…")

@@ -132,6 +132,7 @@ BAR_X = 300  # where bars start
 BAR_SCALE = 330  # pixels for 100 %
 BAR_HEIGHT = 16
 AXIS_TOP = 30
+COMPACT_FROM = 12
 
 
 def _bar_description(bars: Sequence[Bar]) -> str:
@@ -164,9 +165,12 @@ def bar_chart(
     description = description or (_bar_description(bars) if bars else NO_DATA)
     rows = []
     y = AXIS_TOP + 8
+    # Many bars (the 26 general objectives of a CLS): one line each, so that the chart still
+    # fits an A4 page; the full labels are in the table and in each bar's tooltip.
+    compact = len(bars) > COMPACT_FROM
     for bar in bars:
-        lines = wrap(bar.short_label or bar.label, LABEL_CHARS, LABEL_LINES)
-        height = max(28, 12 + LINE_HEIGHT * len(lines))
+        lines = wrap(bar.short_label or bar.label, LABEL_CHARS, 1 if compact else LABEL_LINES)
+        height = max(24 if compact else 28, 12 + LINE_HEIGHT * len(lines))
         rows.append((bar, lines, y, height))
         y += height
     height = int(y + 12) if bars else 80

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 
 from pilotis.followup import rollups
 from pilotis.followup.rollups import (
@@ -208,8 +209,12 @@ class PlanData:
     campaigns: tuple[CampaignData, ...] = ()  # by year
     decisions: tuple[DecisionData, ...] = ()
 
+    @cached_property
+    def _campaigns_by_year(self) -> dict[int, CampaignData]:
+        return {c.year: c for c in self.campaigns}
+
     def campaign(self, year: int) -> CampaignData | None:
-        return next((c for c in self.campaigns if c.year == year), None)
+        return self._campaigns_by_year.get(year)
 
     def calendar_year(self, year: int) -> int | None:
         return self.start_year + year - 1 if self.start_year else None

@@ -83,7 +83,9 @@ def test_command_creates_two_demo_campaigns(plan):
         (1, True, "validated"),
         (2, True, "open"),
     ]
-    assert campaigns[0].snapshot["reports"]  # frozen before the COPIL, as a real year
+    # Frozen before its COPIL, as a real year 1 would have been.
+    assert campaigns[0].snapshot["reports"]
+    assert campaigns[0].frozen_at.date() == date(2025, 2, 14)
     assert Decision.objects.filter(campaign=campaigns[0]).count() == 4
     assert Decision.objects.get(campaign=campaigns[0], fiche__number="2").kind == "strengthen"
     report = annual_report(load_plan_data(plan), 1, date(2025, 4, 1))

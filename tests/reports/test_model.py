@@ -275,6 +275,18 @@ def test_final_report_trajectories():
         "pas de campagne",
     ]
     assert one.summary == f"de 40,0{NBSP}% (année 1) à 60,0{NBSP}% (année 2)"
+    # A year without a campaign says so: nobody was asked, nothing is « 0 fiche renseignée ».
+    assert [p.actions_label for p in one.points][1:3] == [
+        "0 action réalisée sur 2 prévues (2 sans réponse)",
+        "—",
+    ]
+    three = built.contract[2]
+    assert (three.rate_label, three.coverage, three.objectives_short) == (
+        "pas de campagne",
+        "—",
+        "—",
+    )
+    assert built.contract[0].objectives_short == "1 sur 2"
     assert built.fiches[2].summary == f"20,0{NBSP}% en année 2"
     assert built.fiches[1].decisions[0].kind_label == "Renforcement"
     assert built.chart.table.rows[0][:3] == ("Ensemble du contrat", f"50,0{NBSP}%", f"60,0{NBSP}%")

@@ -289,7 +289,12 @@ def install(plan: Plan, today: date) -> list[Installed]:
     first = services.open_campaign(plan, 1, date(start + 1, 1, 31))
     Campaign.objects.filter(pk=first.pk).update(is_demo=True)
     _write(first, year1, date(start + 1, 1, 20))
-    first = services.freeze_campaign(first)
+    # Frozen and examined at the dates a real year 1 would have been, not today: the COPIL's
+    # validation must come after the freeze.
+    first.frozen_at = _moment(date(start + 1, 2, 14))
+    first.snapshot = services.build_snapshot(first)
+    first.status = Campaign.Status.FROZEN
+    first.save(update_fields=["frozen_at", "snapshot", "status"])
     decided_on = date(start + 1, 3, 14)
     kinds = decisions_for(fiches, year1)
     for fiche in fiches:

@@ -11,7 +11,7 @@ coordination: a draft is not a result, its fiche is listed as late.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -37,6 +37,7 @@ DEMO_NOTICE = (
 # Report states that count: the pilots have handed the year in.
 COUNTED_STATUSES = frozenset({"submitted", "validated"})
 TO_DO_LABEL = "À faire"
+NO_CAMPAIGN = "pas de campagne"
 COUNTED_NOTE = (
     "Les chiffres comptent les fiches transmises ou validées par la coordination ; une fiche "
     "encore en brouillon est comptée comme manquante et citée parmi les fiches en retard."
@@ -278,6 +279,13 @@ class ProgressRow:
     @property
     def full_label(self) -> str:
         return f"{self.number}. {self.label}" if self.number else self.label
+
+    @property
+    def objectives_short(self) -> str:
+        """'12 sur 40' (fiches reaching their objective out of those answering), or '—'."""
+        if self.objectives_label == "—":
+            return "—"
+        return f"{self.objectives_reached} sur {self.objectives_answered}"
 
 
 @dataclass(frozen=True)
@@ -837,14 +845,19 @@ def final_report(data: PlanData, today: date) -> FinalReport:
         )
         for y in years
     )
-    contract = tuple(_row(a, label="Ensemble du contrat") for a in rollup.contract_trajectory)
+    contract = tuple(
+        _unfollowed(data, _row(a, label="Ensemble du contrat")) for a in rollup.contract_trajectory
+    )
     top = min((s.depth for s in data.sections), default=0)
     sections = tuple(
         SectionTrajectory(
             s.number,
             s.title,
             s.depth,
-            tuple(_row(a, s.number, s.title) for a in rollup.section_trajectory(s.id)),
+            tuple(
+                _unfollowed(data, _row(a, s.number, s.title))
+                for a in rollup.section_trajectory(s.id)
+            ),
         )
         for s in data.sections
         if s.depth == top
@@ -878,7 +891,9 @@ def final_report(data: PlanData, today: date) -> FinalReport:
                 rate=fy.rate,
                 rate_label=_trajectory_rate(data, fy),
                 objective_label=yes_no(fy.objective_reached, empty="—"),
-                actions_label=fy.actions.label() if fy.counted else "—",
+                actions_label=fy.actions.label()
+                if fy.counted and data.campaign(fy.year) is not None
+                else "—",
                 notes=fy.notes,
             )
             for fy in rollup.trajectories[fiche.id]
@@ -956,6 +971,15 @@ def final_report(data: PlanData, today: date) -> FinalReport:
     )
 
 
+def _unfollowed(data: PlanData, row: ProgressRow) -> ProgressRow:
+    """A year without a campaign says so, rather than « 0 fiche renseignée »: nobody was asked."""
+    if data.campaign(row.year) is not None:
+        return row
+    return replace(
+        row, rate_label=NO_CAMPAIGN, coverage="—", actions_label="—", objectives_label="—"
+    )
+
+
 def _count(labels) -> dict[str, int]:
     counts: dict[str, int] = {}
     for label in labels:
@@ -967,7 +991,7 @@ def _trajectory_rate(data: PlanData, fy: rollups.FicheYear) -> str:
     if not fy.counted:
         return STATE_LABELS.get(fy.state, fy.state)
     if data.campaign(fy.year) is None:
-        return "pas de campagne"
+        return NO_CAMPAIGN
     return format_percent(fy.rate, empty="non renseigné")
 
 

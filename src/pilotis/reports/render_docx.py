@@ -39,6 +39,11 @@ PICTURE_WIDTH = Cm(16.5)
 # --- Building blocks ----------------------------------------------------------------------------
 
 
+def _cap(text: str) -> str:
+    """First letter up, as the page's |capfirst: labels from the roll-ups start lower-case."""
+    return text[:1].upper() + text[1:]
+
+
 def _document(cover: Cover, title: str):
     document = Document()
     styles = document.styles
@@ -169,7 +174,7 @@ def _key_figures(document, figures: Sequence[KeyFigure]) -> None:
     _table(
         document,
         ("Chiffre clé", "Valeur", "Précision"),
-        [(f.label, f.value, f.detail[:1].upper() + f.detail[1:]) for f in figures],
+        [(f.label, f.value, _cap(f.detail)) for f in figures],
     )
 
 
@@ -197,8 +202,8 @@ def _progress(document, rows: Sequence[ProgressRow], heading: str, caption: str)
                 r.full_label,
                 r.rate_label,
                 r.coverage,
-                r.actions_label[:1].upper() + r.actions_label[1:],
-                f"{r.objectives_reached} sur {r.objectives_answered}",
+                _cap(r.actions_label),
+                r.objectives_short,
             )
             for r in rows
         ],
@@ -247,7 +252,7 @@ def _annual_fiche(document, report: AnnualReport, fiche: FicheSection) -> None:
         ("Suivi", fiche.status_label),
         ("Taux d’avancement", fiche.rate_label),
         ("Objectif atteint", fiche.objective_label),
-        ("Actions de l’année", fiche.actions_label[:1].upper() + fiche.actions_label[1:]),
+        ("Actions de l’année", _cap(fiche.actions_label)),
     ]
     if fiche.decision:
         decision = fiche.decision
@@ -255,7 +260,7 @@ def _annual_fiche(document, report: AnnualReport, fiche: FicheSection) -> None:
         facts.append(("Décision du COPIL", f"{text} — {decision.reason}"))
     _facts(document, [(k, v) for k, v in facts if v])
     for note in fiche.notes:
-        document.add_paragraph(note[:1].upper() + note[1:] + ".").runs[0].italic = True
+        document.add_paragraph(_cap(note) + ".").runs[0].italic = True
     if fiche.state == "expected" and not fiche.transmitted:
         document.add_paragraph(
             f"Suivi non transmis ({fiche.status_label.lower()}) : la fiche compte parmi les "
@@ -281,7 +286,7 @@ def _annual_fiche(document, report: AnnualReport, fiche: FicheSection) -> None:
                     i.kind_label,
                     "calculé" if i.computed else i.value,
                     f"{i.baseline or '—'} / {i.target or '—'}" if i.baseline or i.target else "—",
-                    i.change[:1].upper() + i.change[1:] + (f" ({i.source})" if i.computed else ""),
+                    _cap(i.change) + (f" ({i.source})" if i.computed else ""),
                 )
                 for i in fiche.indicators
             ],
@@ -348,7 +353,7 @@ def _final_fiche(document, report: FinalReport, fiche: FicheTrajectory) -> None:
     facts = [
         ("Section", fiche.section),
         ("Pilotage", ", ".join(fiche.pilots) or "Non précisé"),
-        ("Trajectoire", fiche.summary[:1].upper() + fiche.summary[1:]),
+        ("Trajectoire", _cap(fiche.summary)),
     ]
     for decision in fiche.decisions:
         text = decision.kind_label + (f" : {decision.new_action}" if decision.new_action else "")
@@ -362,9 +367,9 @@ def _final_fiche(document, report: FinalReport, fiche: FicheTrajectory) -> None:
         [
             (
                 f"Année {p.year}",
-                p.rate_label[:1].upper() + p.rate_label[1:],
+                _cap(p.rate_label),
                 p.objective_label,
-                p.actions_label[:1].upper() + p.actions_label[1:],
+                _cap(p.actions_label),
             )
             for p in fiche.points
         ],
@@ -378,7 +383,7 @@ def _final_fiche(document, report: FinalReport, fiche: FicheTrajectory) -> None:
                 (
                     (f"{i.letters} — " if i.letters else "") + i.text,
                     *i.series,
-                    "—" if i.computed else i.overall[:1].upper() + i.overall[1:],
+                    "—" if i.computed else _cap(i.overall),
                 )
                 for i in fiche.indicators
             ],
@@ -401,10 +406,10 @@ def final_docx(report: FinalReport) -> bytes:
         [
             (
                 f"Année {r.year}",
-                r.rate_label[:1].upper() + r.rate_label[1:],
+                _cap(r.rate_label),
                 r.coverage,
-                r.actions_label[:1].upper() + r.actions_label[1:],
-                f"{r.objectives_reached} sur {r.objectives_answered}",
+                _cap(r.actions_label),
+                r.objectives_short,
             )
             for r in report.contract
         ],
@@ -417,7 +422,7 @@ def final_docx(report: FinalReport) -> bytes:
         [
             (
                 f"n°{f.number} — {f.title}",
-                *(p.rate_label[:1].upper() + p.rate_label[1:] for p in f.points),
+                *(_cap(p.rate_label) for p in f.points),
             )
             for f in report.fiches
         ],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -520,8 +522,6 @@ def test_csv_as_spreadsheets_write_it(encoding, delimiter, bom):
     rows[1][4] = "13,75"  # decimal comma
     rows[1][7] = "10 familles"
     out = io.StringIO()
-    import csv
-
     csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
     data = out.getvalue().encode(encoding)
     if bom:
@@ -604,3 +604,13 @@ def test_any_comment_round_trips_through_xlsx_and_csv(stored, typed):
     else:
         (update,) = reading.updates
         assert update.data.comment == typed.strip()
+
+
+def test_a_workbook_too_big_once_unzipped_is_not_opened():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (sheets.MAX_UNZIPPED_BYTES + 1))
+    assert len(out.getvalue()) < 100_000
+    assert refusal(("bombe.xlsx", out.getvalue())) == [
+        "Le fichier « bombe.xlsx » est trop volumineux une fois décompressé."
+    ]

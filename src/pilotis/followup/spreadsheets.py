@@ -53,7 +53,7 @@ ANSWER_CODES = {label.casefold(): code for code, label in ANSWER_LABELS.items()}
 # Beyond these, a file is not a follow-up spreadsheet (55 fiches make a few hundred rows) and
 # reading it would only cost memory: a zip bomb or a wrong file.
 MAX_ROWS = 5000
-MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 10 * 1024 * 1024
 
 # Excel keeps 15 significant digits: longer stored numbers go out as text to come back intact.
 EXCEL_DIGITS = 15
@@ -496,8 +496,9 @@ def _validations(sheet: str, allow_partial: bool) -> dict[str, DataValidation]:
         "value_number": DataValidation(
             type="decimal",
             operator="between",
-            formula1="-1E+15",
-            formula2="1E+15",
+            # The stored figure has at most 14 digits before the decimal point.
+            formula1="-99999999999999",
+            formula2="99999999999999",
             allow_blank=True,
             showErrorMessage=True,
             errorTitle="Valeur (nombre)",

@@ -415,8 +415,8 @@ def test_changes_to_read_only_cells_are_ignored_and_said():
     reading = read_xlsx(wb, lines)
     assert reading.updates == [] and reading.errors == []
     assert [str(note) for note in reading.ignored] == [
-        "Fiches!B2 : « Intitulé de la fiche » ne se modifie pas dans le tableur (elle se modifie "
-        "sur la page du plan) : la modification est ignorée"
+        "Fiches!B2 : la colonne « Intitulé de la fiche » n’est pas lue à l’envoi (ce contenu se "
+        "modifie sur la page du plan) : la modification est ignorée"
     ]
 
 

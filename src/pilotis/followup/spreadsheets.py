@@ -1006,8 +1006,8 @@ class _Upload:
                     CellError(
                         sheet,
                         f"{get_column_letter(index + 1)}{row.number}",
-                        f"« {column.header} » ne se modifie pas dans le tableur (elle se modifie "
-                        "sur la page du plan) : la modification est ignorée",
+                        f"la colonne « {column.header} » n’est pas lue à l’envoi (ce contenu se "
+                        "modifie sur la page du plan) : la modification est ignorée",
                     )
                 )
 

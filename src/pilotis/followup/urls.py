@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pilotis.followup import spreadsheet_views, views, views_copil
+from pilotis.followup import spreadsheet_views, views
 
 app_name = "followup"
 
@@ -16,18 +16,6 @@ urlpatterns = [
         name="campaign_settings",
     ),
     path("plans/<slug:slug>/suivi/<int:year>/figer/", views.freeze, name="freeze"),
-    path("plans/<slug:slug>/suivi/<int:year>/copil/", views_copil.copil, name="copil"),
-    path(
-        "plans/<slug:slug>/suivi/<int:year>/copil/fiches/<str:number>/",
-        views_copil.decide,
-        name="decide",
-    ),
-    path(
-        "plans/<slug:slug>/suivi/<int:year>/copil/valider/",
-        views_copil.validate,
-        name="validate_campaign",
-    ),
-    path("plans/<slug:slug>/suivi/<int:year>/errata/", views_copil.errata, name="errata"),
     path(
         "plans/<slug:slug>/suivi/<int:year>/fiches/<str:number>/",
         views.report,

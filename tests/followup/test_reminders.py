@@ -151,3 +151,11 @@ def test_an_unreachable_server_fails_the_run(settings, base_url, plan, people, l
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
     with pytest.raises(CommandError, match="2 courriels n’ont pas pu partir."):
         run()
+
+
+def test_demonstration_campaigns_are_never_chased(smtp, base_url, plan, people, late_campaign):
+    # `make demo` fills a campaign with generated values: its (real) pilots owe it nothing.
+    Campaign.objects.filter(pk=late_campaign.pk).update(is_demo=True)
+    output = run()
+    assert smtp.messages == []
+    assert "Carcassonne" not in output

@@ -56,9 +56,12 @@ class Reminder:
 
 
 def campaigns_to_chase(today: date, days: int, plan_slug: str | None = None) -> QuerySet:
-    """Open campaigns whose deadline is past or within `days` days (today counted)."""
+    """Open campaigns whose deadline is past or within `days` days (today counted).
+
+    Demonstration campaigns are left out: their pilots are real people who owe them nothing.
+    """
     found = Campaign.objects.filter(
-        status=Campaign.Status.OPEN, deadline__lt=today + timedelta(days=days)
+        status=Campaign.Status.OPEN, deadline__lt=today + timedelta(days=days), is_demo=False
     ).select_related("plan")
     if plan_slug:
         found = found.filter(plan__slug=plan_slug)

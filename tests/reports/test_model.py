@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
+from pilotis.followup.models import FicheFollowup, SectionFollowup
 from pilotis.reports.loader import QUERIES, load_plan_data
 from pilotis.reports.model import (
     DEMO_LABEL,
@@ -314,6 +316,19 @@ def test_french_formats():
     assert plural(Fraction(3, 2), "action") == "1,5 action" and plural(2, "action") == "2 actions"
 
 
+def test_section_weights_multiply_their_fiches_above_them_not_in_their_own_rate():
+    year1 = [*YEAR1[:2], report(3, rate=80)]
+    data = plan_data(year1)
+    weights = {"A1": Decimal("0.5"), "B": 3}
+    sections = tuple(replace(s, weight=weights.get(s.id, 1)) for s in data.sections)
+    built = annual_report(replace(data, sections=sections), 1, TODAY)
+    # (0.5 × 40 + 0.5 × 60 + 3 × 80) / (0.5 + 0.5 + 3); 60 % with equal weights.
+    assert built.contract.rate == Fraction(145, 2)
+    ambitions, objectives = built.section_levels
+    assert [r.rate for r in ambitions.rows] == [50, 80]
+    assert objectives.rows[0].rate == 50
+
+
 # --- From the database -------------------------------------------------------------------------
 
 
@@ -347,3 +362,14 @@ def test_loader_query_count_is_constant(django_assert_num_queries, n_fiches):
     with django_assert_num_queries(QUERIES):
         data = load_plan_data(plan)
     assert len(data.fiches) == n_fiches
+
+
+@pytest.mark.django_db
+def test_loader_reads_section_and_fiche_weights(plan):
+    objective = plan.sections.get(number="1.1")
+    SectionFollowup.objects.create(plan=plan, section=objective, weight=Decimal("0.5"))
+    FicheFollowup.objects.create(plan=plan, fiche=plan.fiches.get(number="2"), weight=2)
+    data = load_plan_data(plan)
+    weights = {s.number: s.weight for s in data.sections}
+    assert weights == {"1": 1, "1.1": Decimal("0.5"), "1.2": 1, "2": 1}
+    assert {f.number: f.weight for f in data.fiches} == {"1": 1, "2": 2, "3": 1}

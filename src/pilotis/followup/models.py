@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from pilotis.core.history import Records
-from pilotis.plans.models import Action, Fiche, FicheIndicator, Plan
+from pilotis.plans.models import Action, Fiche, FicheIndicator, Plan, Section
 
 # The paper scale of the contract's follow-up table ("Tx d'avancement"); 0 is allowed.
 PROGRESS_RATES = (0, 20, 40, 60, 80, 100)
@@ -422,3 +422,31 @@ class FicheFollowup(models.Model):
 
     def __str__(self) -> str:
         return f"Suivi pluriannuel — fiche n°{self.fiche.number}"
+
+
+class SectionFollowup(models.Model):
+    """The weight of a section (ambition, objective…) in the roll-ups of the sections above it.
+
+    Kept here for the same reason as FicheFollowup; a section without a row has weight 1.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+", editable=False)
+    section = models.OneToOneField(
+        Section, on_delete=models.CASCADE, related_name="followup", verbose_name="section"
+    )
+    # Multiplies its fiches' weights above it, not in its own rate (docs/roll-ups.md).
+    weight = models.DecimalField("pondération", max_digits=8, decimal_places=4, default=1)
+
+    history = Records()
+
+    class Meta:
+        verbose_name = "pondération d'une section"
+        verbose_name_plural = "pondérations des sections"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight__gte=0), name="sectionfollowup_weight_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Pondération — section {self.section}"

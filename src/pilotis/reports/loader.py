@@ -23,9 +23,9 @@ from pilotis.reports.model import (
 STEERING = (FicheRole.Role.PILOT, FicheRole.Role.COPILOT)
 
 # The queries load_plan_data makes, whatever the number of fiches, campaigns or years: sections,
-# fiches, roles, actions, indicators, follow-up settings, campaigns, validations, reports,
-# action statuses, indicator values, decisions. Pinned by the tests.
-QUERIES = 12
+# section weights, fiches, roles, actions, indicators, follow-up settings, campaigns, validations,
+# reports, action statuses, indicator values, decisions. Pinned by the tests.
+QUERIES = 13
 
 
 def load_plan_data(plan: Plan) -> PlanData:
@@ -35,8 +35,13 @@ def load_plan_data(plan: Plan) -> PlanData:
     here in the ARS-wide bench, and the report model needs plain values anyway. Follow-up rows
     are filtered on their `plan` column, the key they would be sharded by.
     """
+    # Read on their own rather than joined to the sections: follow-up rows are found by their
+    # plan column, the key they would be sharded by.
+    section_weights = dict(
+        followup.SectionFollowup.objects.filter(plan=plan).values_list("section_id", "weight")
+    )
     sections = tuple(
-        SectionData(*row)
+        SectionData(*row, weight=section_weights.get(row[0], 1))
         for row in Section.objects.filter(plan=plan)
         .order_by("position", "pk")
         .values_list("pk", "parent_id", "number", "title", "depth")

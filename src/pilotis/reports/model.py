@@ -103,6 +103,8 @@ class SectionData:
     number: str
     title: str
     depth: int
+    # Multiplies the weights of its fiches in the sections above it and in the contract.
+    weight: rollups.Exact | Decimal = 1
 
     @property
     def label(self) -> str:
@@ -489,7 +491,9 @@ def _weight(value: rollups.Exact | Decimal) -> rollups.Exact:
 
 
 def _roll(data: PlanData, years: Sequence[int]) -> _Built:
-    sections = [rollups.SectionInput(s.id, s.parent_id, s.title) for s in data.sections]
+    sections = [
+        rollups.SectionInput(s.id, s.parent_id, s.title, _weight(s.weight)) for s in data.sections
+    ]
     paths = rollups.section_paths(sections)
     fiches = []
     matches: dict[Hashable, rollups.IndicatorMatch] = {}

@@ -122,3 +122,17 @@ def spreadsheet_fiche_ids(user: User, campaign: Campaign) -> frozenset[int] | No
     if roles.is_coordinator(user, campaign.plan_id):
         return None
     return frozenset(roles.fiches_steered_by(user, campaign.plan_id).values_list("pk", flat=True))
+
+
+# --- Weights of the roll-ups (issue 5: « weights default to equal and can be set »).
+
+
+def can_view_weights(user: User, plan: Plan) -> bool:
+    """The « Pondération » page lists every section and fiche of the plan: members who read the
+    whole plan, and any member once the plan is published (its fiches are public then)."""
+    return can_view_followup(user, plan) and (plan.published or reads_every_report(user, plan))
+
+
+def can_set_weights(user: User, plan: Plan | int) -> bool:
+    """Setting the weights of sections and fiches: the plan's coordinators and administrators."""
+    return roles.is_coordinator(user, plan)

@@ -35,6 +35,41 @@ def can_freeze(user: User, campaign: Campaign) -> bool:
     return campaign.is_open and roles.is_coordinator(user, campaign.plan_id)
 
 
+def can_unfreeze(user: User, campaign: Campaign) -> bool:
+    """Reopening a campaign frozen too early (copil.unfreeze_campaign refuses it once the COPIL
+    recorded a decision): coordinators, administrators."""
+    return campaign.status == Campaign.Status.FROZEN and roles.is_coordinator(
+        user, campaign.plan_id
+    )
+
+
+# --- The COPIL cycle (issue 5): COPIL members decide and validate; the coordination, which
+# prepares the meeting and often records its minutes, may do the same. Everyone who reads every
+# report reads the decisions.
+
+
+def can_view_copil(user: User, campaign: Campaign) -> bool:
+    return reads_every_report(user, campaign.plan_id)
+
+
+def _sits_on_copil(user: User, plan_id: int) -> bool:
+    return roles.has_role(user, plan_id, Role.COPIL, Role.COORDINATOR)
+
+
+def can_decide(user: User, campaign: Campaign) -> bool:
+    """Recording or changing a decision on a fiche: while the campaign is frozen, not after the
+    validation (a validated year changes only through an erratum)."""
+    return campaign.status == Campaign.Status.FROZEN and _sits_on_copil(user, campaign.plan_id)
+
+
+def can_validate_campaign(user: User, campaign: Campaign) -> bool:
+    return campaign.status == Campaign.Status.FROZEN and _sits_on_copil(user, campaign.plan_id)
+
+
+def can_record_erratum(user: User, campaign: Campaign) -> bool:
+    return campaign.status == Campaign.Status.VALIDATED and _sits_on_copil(user, campaign.plan_id)
+
+
 def steers(user: User, report: FicheReport) -> bool:
     """The user acts as pilot for an organisation piloting or co-piloting the report's fiche.
 

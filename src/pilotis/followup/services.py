@@ -12,7 +12,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from pilotis.followup.models import ActionStatus, Campaign, FicheReport, IndicatorValue
+from pilotis.followup.models import (
+    ActionStatus,
+    Campaign,
+    FicheFollowup,
+    FicheReport,
+    IndicatorValue,
+)
 from pilotis.plans.models import Action, Fiche, FicheIndicator, Plan
 
 Status = FicheReport.Status
@@ -56,9 +62,13 @@ def open_campaign(
             )
     except IntegrityError as exc:
         raise CampaignExists(year) from exc
+    # A fiche the COPIL stopped in an earlier year is expected no more.
+    stopped = FicheFollowup.objects.filter(plan=plan, stopped_year__lt=year).values("fiche_id")
     FicheReport.objects.bulk_create(
         FicheReport(plan=plan, campaign=campaign, fiche_id=fiche_id)
-        for fiche_id in plan.fiches.order_by("position", "pk").values_list("pk", flat=True)
+        for fiche_id in plan.fiches.exclude(pk__in=stopped)
+        .order_by("position", "pk")
+        .values_list("pk", flat=True)
     )
     return campaign
 

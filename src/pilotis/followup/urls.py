@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from pilotis.followup import spreadsheet_views, views
+from pilotis.followup import spreadsheet_views, views, views_copil
 
 app_name = "followup"
 
@@ -16,6 +16,23 @@ urlpatterns = [
         name="campaign_settings",
     ),
     path("plans/<slug:slug>/suivi/<int:year>/figer/", views.freeze, name="freeze"),
+    path("plans/<slug:slug>/suivi/<int:year>/rouvrir/", views_copil.unfreeze, name="unfreeze"),
+    path("plans/<slug:slug>/suivi/<int:year>/copil/", views_copil.review, name="copil"),
+    path(
+        "plans/<slug:slug>/suivi/<int:year>/copil/valider/",
+        views_copil.validate,
+        name="copil_validate",
+    ),
+    path(
+        "plans/<slug:slug>/suivi/<int:year>/copil/fiches/<str:number>/",
+        views_copil.decide,
+        name="copil_decision",
+    ),
+    path(
+        "plans/<slug:slug>/suivi/<int:year>/copil/fiches/<str:number>/erratum/",
+        views_copil.erratum,
+        name="copil_erratum",
+    ),
     path(
         "plans/<slug:slug>/suivi/<int:year>/fiches/<str:number>/",
         views.report,

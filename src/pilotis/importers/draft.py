@@ -111,6 +111,8 @@ EXTRA_LABELS: dict[str, str] = {
     "start_month": "Mois de démarrage",
     "start_month_latest": "Mois de démarrage au plus tard",
     "end_month": "Mois de fin",
+    # Of an action added after the signature (a COPIL decision): not from the document.
+    "origin": "Origine",
 }
 
 # Extra keys whose text the parsers store one item a line (a list, not paragraphs of prose).

@@ -25,6 +25,7 @@ from pilotis.importers.draft import (
 )
 from pilotis.importers.programmes import ProgrammeRef, programme_for
 from pilotis.plans.models import (
+    ACTION_ORIGIN_KEY,
     Action,
     Fiche,
     FicheIndicator,
@@ -605,8 +606,12 @@ class _Writer:
         plan: Plan,
         existing_key: Callable[[Any], Hashable],
         desired: dict[Hashable, dict[str, Any]],
+        keep: Callable[[Any], bool] = lambda o: False,
     ) -> tuple[type[models.Model], str, list[int]]:
-        existing = {existing_key(o): o for o in model.objects.filter(fiche__plan=plan)}
+        # Rows for which `keep` holds are not the document's: neither updated nor deleted.
+        existing = {
+            existing_key(o): o for o in model.objects.filter(fiche__plan=plan) if not keep(o)
+        }
         self._sync(model, existing, desired, kind)
         return model, kind, _stale(existing, desired)
 
@@ -667,7 +672,13 @@ class _Writer:
             occurrence[(action.fiche_id, action.letter)] += 1
             return (action.fiche_id, action.letter, n)
 
-        return self._children(Action, "actions", plan, existing_key, desired)
+        def added_after_signature(action: Action) -> bool:
+            # An action a COPIL decision added is no line of the document: a re-import keeps it.
+            return isinstance(action.extra, dict) and ACTION_ORIGIN_KEY in action.extra
+
+        return self._children(
+            Action, "actions", plan, existing_key, desired, keep=added_after_signature
+        )
 
     def _indicators(self, plan, fiches):
         # Position counts within the kind, so a new result indicator leaves the monitoring

@@ -291,6 +291,11 @@ class FicheRole(models.Model):
         return f"{self.get_role_display()} : {self.as_written}"
 
 
+# The `extra` key of an action added after the signature (by a COPIL decision), saying where it
+# comes from: shown under the action, and kept by a re-import of the signed document.
+ACTION_ORIGIN_KEY = "origin"
+
+
 class Action(Provenance):
     fiche = models.ForeignKey(Fiche, on_delete=models.CASCADE, related_name="actions")
     letter = models.CharField("lettre ou numéro", max_length=10)

@@ -371,6 +371,13 @@ def section_paths(sections: Iterable[SectionInput]) -> dict[Hashable, tuple[Hash
     return paths
 
 
+def contract_weights(plan: PlanInput) -> dict[Hashable, Exact]:
+    """Each fiche's weight in the contract's rate: its own weight times the weights of every
+    section above it. The roll-ups' own computation, for a page that previews weights."""
+    sections = {s.id: s for s in plan.sections}
+    return {f.fiche_id: _Prepared(f, sections).contract_weight for f in plan.fiches}
+
+
 # --- Outputs ------------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from pilotis.followup import spreadsheet_views, views, views_copil
+from pilotis.followup.views_weights import weights_page
 
 app_name = "followup"
 
@@ -53,4 +54,5 @@ urlpatterns = [
         spreadsheet_views.download_csv,
         name="spreadsheet_csv",
     ),
+    path("plans/<slug:slug>/suivi/ponderation/", weights_page, name="weights"),
 ]

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from pilotis.accounts import roles
 from pilotis.accounts.models import Membership, Role
-from pilotis.followup import perms, services, tracking
+from pilotis.followup import perms, services, tracking, weights
 from pilotis.followup.forms import (
     CampaignSettingsForm,
     OpenCampaignForm,
@@ -132,11 +132,17 @@ def campaigns(request, slug):
                 "les pilotes peuvent saisir leurs fiches.",
             )
             return redirect(campaign.get_absolute_url())
+    can_set_weights = perms.can_set_weights(request.user, plan)
     context = {
         "title": f"Suivi annuel — {plan.title}",
         "plan": plan,
         "campaigns": campaign_list,
         "form": form,
+        "can_set_weights": can_set_weights,
+        # Coordinators have the page one click away; the others read what differs from 1 here.
+        "set_weights": None
+        if can_set_weights or not perms.can_view_weights(request.user, plan)
+        else weights.non_default_weights(plan),
         "years_left": bool(form and form.fields["year"].choices),
         "breadcrumb_data": _crumbs(plan, current="Suivi annuel"),
     }

@@ -3,8 +3,9 @@
 1. The Carcassonne CLS (55 fiches) with the demonstration campaigns of years 1 and 2: reading it
    from the database, every roll-up (the annual report of year 2, the final evaluation), and the
    renderers: the report page, the PDF (WeasyPrint), the DOCX and the XLSX.
-2. 600 plans × 55 fiches × 5 years of generated follow-up stored in the database (bulk_create):
-   reading each plan and computing all its roll-ups, for every plan.
+2. 600 plans × 55 fiches × 5 years of generated follow-up stored in the database (bulk_create),
+   half of the objectives and a quarter of the fiches weighted: reading each plan and
+   computing all its roll-ups, for every plan.
 
 Runs against a throw-away SQLite database unless DATABASE_URL is set (then against that server,
 in a test database it creates and drops), as bench/import_plan.py does.
@@ -91,6 +92,9 @@ def carcassonne(runs: int, pdf_runs: int) -> None:
 # --- ARS-wide: generated plans --------------------------------------------------------------------
 
 RATES = (None, 0, 20, 40, 60, 80, 100)
+# Most weights stay 1; the others as a coordinator would set them.
+SECTION_WEIGHTS = (1, 1, 1, Decimal("0.5"), 2, Decimal("0.3333"))
+FICHE_WEIGHTS = (1,) * 8 + (0, 2, Decimal("1.5"))
 ANSWERS = ("yes", "yes", "no", "partly", "")
 
 
@@ -147,7 +151,14 @@ def generate(plans: int, fiches: int, years: int, chunk: int = 100) -> list[int]
     """Store `plans` plans shaped like Carcassonne's, with `years` campaigns each; their ids."""
     from django.db import transaction
 
-    from pilotis.followup.models import ActionStatus, Campaign, FicheReport, IndicatorValue
+    from pilotis.followup.models import (
+        ActionStatus,
+        Campaign,
+        FicheFollowup,
+        FicheReport,
+        IndicatorValue,
+        SectionFollowup,
+    )
     from pilotis.plans.models import (
         Action,
         Fiche,
@@ -172,6 +183,7 @@ def generate(plans: int, fiches: int, years: int, chunk: int = 100) -> list[int]
     )
     status_rows = Inserter(ActionStatus, ["plan", "report", "action", "done"])
     value_rows = Inserter(IndicatorValue, ["plan", "report", "indicator", "value_number"])
+    weight_rows = Inserter(FicheFollowup, ["plan", "fiche", "weight"])
     publics = ["jeunes", "parents", "seniors", "tout public", "professionnels de santé"]
     for first in range(0, plans, chunk):
         with transaction.atomic():
@@ -208,6 +220,13 @@ def generate(plans: int, fiches: int, years: int, chunk: int = 100) -> list[int]
             leaves: dict[int, list[int]] = {}
             for s in objectives:
                 leaves.setdefault(s.plan_id, []).append(s.pk)
+            # Some coordinators weight their objectives and fiches (docs/roll-ups.md): the
+            # roll-ups then run on exact fractions rather than on integers.
+            SectionFollowup.objects.bulk_create(
+                SectionFollowup(plan_id=s.plan_id, section=s, weight=weight)
+                for s in objectives
+                if (weight := rng.choice(SECTION_WEIGHTS)) != 1
+            )
             organisations: dict[int, list] = {}
             for o in Organisation.objects.bulk_create(
                 Organisation(plan=p, key=f"org-{i}", name=f"Organisation {i}")
@@ -231,6 +250,9 @@ def generate(plans: int, fiches: int, years: int, chunk: int = 100) -> list[int]
                         f"Fiche {n}",
                         ", ".join(rng.sample(publics, 2)),
                     )
+                    weight = rng.choice(FICHE_WEIGHTS)
+                    if weight != 1:
+                        weight_rows.add(plan.pk, fiche, weight)
                     chosen = rng.sample(organisations[plan.pk], 4)
                     for i, (o, role) in enumerate(
                         zip(chosen, ["pilot", "copilot", "partner", "partner"], strict=True)
@@ -277,6 +299,7 @@ def generate(plans: int, fiches: int, years: int, chunk: int = 100) -> list[int]
                 report_rows,
                 status_rows,
                 value_rows,
+                weight_rows,
             ):
                 inserter.flush()
         if sys.stdout.isatty():

@@ -486,3 +486,21 @@ def test_campaigns_page_for_members_query_count_is_constant(
     # plan, campaigns with their counts, section weights, fiche weights set
     with django_assert_num_queries(SIGNED_IN + MENU_GROUP_CHECK + 4):
         assert client.get(f"/plans/{plan.slug}/suivi/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_plan_without_sections_lists_its_fiches(client, plan, people):
+    client.force_login(people.coordinator)
+    response = client.get(url(plan))
+    page = response.content.decode()
+    assert '<th scope="col">Fiche</th>' in page
+    assert "<caption>Poids des fiches du plan</caption>" in page
+    assert [r.node.label.split(" — ")[0] for r in response.context["rows"]] == [
+        "Fiche n°1",
+        "Fiche n°2",
+        "Fiche n°3",
+    ]
+    data = loaded(client, plan)
+    data[fiche_key(plan, "3")] = "0,25"
+    assert client.post(url(plan), {**data, "action": "save"}).status_code == 302
+    assert stored(plan)[0] == {"3": Decimal("0.25")}

@@ -99,10 +99,7 @@ def _tree(plan: Plan) -> list[Node]:
 
     nodes = list(walk(None, 0))
     # A fiche whose section is missing from the tree is shown with those outside any section.
-    loose = [
-        row for section_id, rows in fiches_of.items() if section_id not in known for row in rows
-    ]
-    nodes += [fiche_node(row, 0) for row in sorted(loose, key=fiches.index)]
+    nodes += [fiche_node(row, 0) for row in fiches if row[1] not in known]
     return nodes
 
 

@@ -322,7 +322,7 @@ def test_a_fiche_added_meanwhile_refuses_the_save(client, plan, people, tree):
     data[fiche_key(plan, "1")] = "2"
     response = client.post(url(plan), {**data, "action": "save"})
     assert response.status_code == 409
-    assert "Fiche n°4 « Nouvelle fiche » : ajoutée au plan depuis l’ouverture de la page" in (
+    assert "Fiche n°4 « Nouvelle fiche » : ajout au plan depuis l’ouverture de la page" in (
         text(response)
     )
     assert stored(plan) == ({}, {}, 0)

@@ -227,7 +227,7 @@ def _change_label(nodes: list[Node], change: weights.Change) -> str:
     name = node.field_label
     after = rollups.format_number(change.after)
     if change.before is None:
-        return f"{name} : ajoutée au plan depuis l’ouverture de la page (poids {after})"
+        return f"{name} : ajout au plan depuis l’ouverture de la page (poids {after})"
     return f"{name} : {rollups.format_number(change.before)} → {after}"
 
 

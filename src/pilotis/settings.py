@@ -213,6 +213,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = True
+# A refused CSRF check answers JSON under /api/ and Django's page elsewhere.
+CSRF_FAILURE_VIEW = "pilotis.api.errors.csrf_failure"
 
 # Content-Security-Policy (django-csp): every script, style, font and image comes from Pilotis
 # itself (the DSFR ships its assets in the package). No inline script or style attribute is

@@ -5,6 +5,9 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 # Errors raised outside the API's own handlers: JSON under /api/, the HTML page elsewhere.
+handler400 = "pilotis.api.errors.bad_request"
+handler403 = "pilotis.api.errors.permission_denied"
+handler404 = "pilotis.api.errors.page_not_found"
 handler500 = "pilotis.api.errors.server_error"
 
 urlpatterns = [

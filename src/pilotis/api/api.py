@@ -33,6 +33,7 @@ api = NinjaAPI(
     auth=READ_AUTH,
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=errors.JsonOnlyParser(),
 )
 errors.install(api)
 api.add_router("", read.router)

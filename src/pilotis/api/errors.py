@@ -10,9 +10,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
+from django.views import csrf, defaults
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 # Django's own logger of failed requests: the administrators' handlers already listen to it.
 request_logger = logging.getLogger("django.request")
@@ -27,6 +29,7 @@ MESSAGES = {
     405: "Méthode non autorisée pour cette adresse.",
     409: "Conflit avec l'état actuel de la ressource.",
     413: "Requête trop volumineuse.",
+    415: "Le corps de la requête doit être du JSON (Content-Type: application/json).",
     500: "Erreur interne du serveur : l'incident a été enregistré.",
 }
 
@@ -37,6 +40,20 @@ def json_error(status: int, detail: str | None = None, **extra: Any) -> JsonResp
         # RFC 9110: a 401 names the scheme the client should use.
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
+
+
+class UnsupportedMediaType(ValueError):
+    """A body that is not declared as JSON."""
+
+
+class JsonOnlyParser(Parser):
+    """Bodies are JSON: any other declared type is refused (415) rather than parsed anyway."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        content_type = (request.content_type or "").lower()
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise UnsupportedMediaType(content_type)
+        return super().parse_body(request)
 
 
 # --- Validation messages -------------------------------------------------------------------------
@@ -143,6 +160,9 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         message = exc.message
+        # ninja turns whatever its parser raises into a 400 "Cannot parse request body".
+        if isinstance(exc.__cause__, UnsupportedMediaType):
+            return json_error(415)
         if exc.status_code == 400 and message.startswith("Cannot parse request body"):
             message = "Le corps de la requête n'est pas un JSON valide."
         elif message.isascii() and exc.status_code in MESSAGES:
@@ -195,13 +215,57 @@ def with_json_errors(view: Callable) -> Callable:
     return wrapped
 
 
+# It changes nothing: a write without a CSRF token gets its 404 too, not the middleware's 403.
+@csrf_exempt
 def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """Any address under /api/ that no endpoint serves."""
     return json_error(404, "Aucun point d'accès de l'API à cette adresse.")
 
 
+def _under_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PATH_PREFIX)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "", **kwargs: Any) -> HttpResponse:
+    """CSRF_FAILURE_VIEW: JSON under /api/, Django's page elsewhere."""
+    if _under_api(request):
+        return json_error(
+            403,
+            "Jeton CSRF manquant ou invalide : envoyez l'en-tête X-CSRFToken avec une requête "
+            "de session, ou authentifiez-vous par un jeton d'API.",
+        )
+    return csrf.csrf_failure(request, reason, **kwargs)
+
+
+# Django's handlers answer errors raised before or around a view (a middleware, a request
+# refused as suspicious): under /api/ they must stay JSON as well.
+
+
+def bad_request(request: HttpRequest, exception: Exception, *args: Any, **kwargs: Any):
+    """handler400."""
+    if _under_api(request):
+        if isinstance(exception, RequestDataTooBig):
+            return json_error(413)
+        return json_error(400)
+    return defaults.bad_request(request, exception, *args, **kwargs)
+
+
+def permission_denied(request: HttpRequest, exception: Exception, *args: Any, **kwargs: Any):
+    """handler403."""
+    if _under_api(request):
+        return json_error(403)
+    return defaults.permission_denied(request, exception, *args, **kwargs)
+
+
+def page_not_found(request: HttpRequest, exception: Exception, *args: Any, **kwargs: Any):
+    """handler404."""
+    if _under_api(request):
+        return json_error(404)
+    return defaults.page_not_found(request, exception, *args, **kwargs)
+
+
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """handler500: JSON under /api/ (an error raised outside the API's views), else the page."""
-    if request.path.startswith(API_PATH_PREFIX):
+    if _under_api(request):
         return json_error(500)
     return defaults.server_error(request, *args, **kwargs)

@@ -335,6 +335,8 @@ def _changed_meanwhile(
         403: schemas.Error,
         404: schemas.Error,
         409: schemas.Conflict,
+        413: schemas.Error,
+        415: schemas.Error,
     },
     summary="Modifier le suivi annuel d'une fiche",
 )

@@ -29,8 +29,9 @@ def test_opening_a_campaign_creates_a_report_to_do_for_every_fiche(
     plan, people, django_assert_num_queries
 ):
     other = build_carcassonne(slug="cls-other")
-    # Three statements (campaign, fiche ids, every report in one INSERT) and two savepoints.
-    with django_assert_num_queries(7):
+    # Four statements (campaign, fiche ids, every report in one INSERT, their creation in the
+    # history in one INSERT) and two savepoints.
+    with django_assert_num_queries(8):
         campaign = services.open_campaign(
             plan, 1, DEADLINE, allow_partial=True, opened_by=people.coordinator
         )
@@ -42,6 +43,9 @@ def test_opening_a_campaign_creates_a_report_to_do_for_every_fiche(
     # The shard key repeats the campaign's plan on every row.
     assert {r.plan_id for r in reports} == {plan.pk}
     assert all(r.version == 1 and r.updated_at is None for r in reports)
+    created = FicheReport.history.filter(campaign_id=campaign.pk)
+    assert {(h.history_type, h.history_user) for h in created} == {("+", people.coordinator)}
+    assert created.first().history_change_reason == "Ouverture de la campagne de l’année 1 (2024)"
     assert not FicheReport.objects.filter(plan=other).exists()
 
 

@@ -7,3 +7,9 @@ class FollowupConfig(AppConfig):
     name = "pilotis.followup"
     label = "followup"
     verbose_name = "Suivi annuel"
+
+    def ready(self) -> None:
+        from pilotis.followup.history import fiche_sources
+        from pilotis.plans.history import register_source
+
+        register_source(fiche_sources)

@@ -441,18 +441,21 @@ def record_erratum(
         (r for r in locked.snapshot.get("reports", []) if r.get("fiche") == report.fiche.number),
         None,
     )
+    why = f"Erratum : {reason}"
     if key in ("progress_rate", "objective_reached", "obstacles"):
         setattr(report, key, value)
+        report._history_user, report._change_reason = user, why
         report.save(update_fields=[key])
         if snapshot_report is not None:
             snapshot_report[key] = value
     elif key.startswith("action:"):
         action = report.fiche.actions.get(pk=int(key.split(":")[1]))
-        ActionStatus.objects.update_or_create(
-            report=report,
-            action=action,
-            defaults={"done": value, "plan_id": report.plan_id},
+        status = ActionStatus.objects.filter(report=report, action=action).first() or (
+            ActionStatus(report=report, action=action, plan_id=report.plan_id)
         )
+        status.done = value
+        status._history_user, status._change_reason = user, why
+        status.save()
         if snapshot_report is not None:
             rows = snapshot_report.setdefault("actions", [])
             row = next((a for a in rows if a.get("letter") == action.letter), None)
@@ -463,11 +466,12 @@ def record_erratum(
     else:
         indicator = report.fiche.indicators.get(pk=int(key.split(":")[1]))
         number, text = value
-        stored, _ = IndicatorValue.objects.get_or_create(
-            report=report, indicator=indicator, defaults={"plan_id": report.plan_id}
+        stored = IndicatorValue.objects.filter(report=report, indicator=indicator).first() or (
+            IndicatorValue(report=report, indicator=indicator, plan_id=report.plan_id)
         )
         stored.value_number, stored.value_text = number, text
-        stored.save(update_fields=["value_number", "value_text"])
+        stored._history_user, stored._change_reason = user, why
+        stored.save()
         if snapshot_report is not None:
             rows = snapshot_report.setdefault("indicators", [])
             row = next((i for i in rows if i.get("text") == indicator.text), None)

@@ -142,6 +142,10 @@ class FicheReport(models.Model):
     )
     validated_at = models.DateTimeField("validée le", null=True, blank=True)
 
+    # Issue 3: every change of follow-up data, with who, when, before and after; shown on the
+    # fiche's history page (followup.history).
+    history = Records()
+
     class Meta:
         verbose_name = "suivi d'une fiche"
         verbose_name_plural = "suivis des fiches"
@@ -187,6 +191,8 @@ class ActionStatus(models.Model):
     done = models.CharField("réalisée", max_length=8, choices=Done.choices, blank=True)
     comment = models.TextField("commentaire", blank=True)
 
+    history = Records()
+
     class Meta:
         verbose_name = "réalisation d'une action"
         verbose_name_plural = "réalisations des actions"
@@ -221,6 +227,8 @@ class IndicatorValue(models.Model):
     unit = models.CharField("unité", max_length=40, blank=True)
     baseline = models.CharField("valeur de référence", max_length=200, blank=True)
     target = models.CharField("cible", max_length=200, blank=True)
+
+    history = Records()
 
     class Meta:
         verbose_name = "valeur d'indicateur"

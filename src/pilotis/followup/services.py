@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from pilotis.core import history
 from pilotis.followup.models import (
     ActionStatus,
     Campaign,
@@ -64,11 +65,16 @@ def open_campaign(
         raise CampaignExists(year) from exc
     # A fiche the COPIL stopped in an earlier year is expected no more.
     stopped = FicheFollowup.objects.filter(plan=plan, stopped_year__lt=year).values("fiche_id")
-    FicheReport.objects.bulk_create(
-        FicheReport(plan=plan, campaign=campaign, fiche_id=fiche_id)
-        for fiche_id in plan.fiches.exclude(pk__in=stopped)
-        .order_by("position", "pk")
-        .values_list("pk", flat=True)
+    history.bulk_create(
+        FicheReport,
+        [
+            FicheReport(plan=plan, campaign=campaign, fiche_id=fiche_id)
+            for fiche_id in plan.fiches.exclude(pk__in=stopped)
+            .order_by("position", "pk")
+            .values_list("pk", flat=True)
+        ],
+        user=opened_by,
+        reason=f"Ouverture de la campagne de l’{campaign.year_label}",
     )
     return campaign
 
@@ -135,6 +141,9 @@ def save_report(
     report.updated_by = user
     report.updated_at = now
     report.status = _STATUS_AFTER[intent]
+    # Named explicitly: an API call authenticated by token has no session user for the history
+    # middleware to find.
+    report._history_user = user
     if intent == SUBMIT:
         report.submitted_at = now
     elif intent == DRAFT:
@@ -150,6 +159,7 @@ def save_report(
             statuses.get(action.pk),
             ActionStatus,
             {"done": done, "comment": comment},
+            user=user,
             plan_id=report.plan_id,
             report=report,
             action=action,
@@ -159,6 +169,7 @@ def save_report(
             values.get(indicator.pk),
             IndicatorValue,
             dict(data.indicators[indicator.pk]),
+            user=user,
             plan_id=report.plan_id,
             report=report,
             indicator=indicator,
@@ -166,18 +177,21 @@ def save_report(
     return report
 
 
-def _save_row(row, model, fields: dict[str, Any], **keys) -> None:
+def _save_row(row, model, fields: dict[str, Any], *, user, **keys) -> None:
     """Create the row, or save it when one of `fields` changed; an untouched empty row is not
     created (a draft saved before anything was typed adds no rows)."""
     if row is None:
         if not any(v not in ("", None) for v in fields.values()):
             return
-        model.objects.create(**keys, **fields)
+        row = model(**keys, **fields)
+        row._history_user = user
+        row.save()
         return
     changed = [name for name, value in fields.items() if getattr(row, name) != value]
     if changed:
         for name in changed:
             setattr(row, name, fields[name])
+        row._history_user = user
         row.save(update_fields=changed)
 
 
@@ -191,6 +205,7 @@ def set_status(report: FicheReport, status: str, user: AbstractBaseUser) -> None
     if status != Status.VALIDATED:
         report.validated_by = None
         report.validated_at = None
+    report._history_user = user
     report.save()
 
 

@@ -39,6 +39,8 @@ def field_label(model, name: str) -> str:
         label = FIELD_LABELS[name]
     else:
         label = str(model._meta.get_field(name).verbose_name)
+    # Models spell their names with a straight apostrophe; pages use the typographic one.
+    label = label.replace("'", "’")
     return label[:1].upper() + label[1:]
 
 

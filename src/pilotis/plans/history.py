@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
+
+from django.db.models import QuerySet
 
 from pilotis.importers.draft import EXTRA_LABELS, FIELD_LABELS
 from pilotis.plans.content import RESTORED_FIELDS, field_label
@@ -100,6 +104,10 @@ class _Names:
 def _text(model, name: str, value: Any, names: _Names) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return EMPTY
+    if isinstance(value, bool):
+        return "Oui" if value else "Non"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f").replace(".", ",")
     model_field = model._meta.get_field(name)
     if model_field.choices:
         return str(dict(model_field.choices).get(value, value))
@@ -124,9 +132,9 @@ def _text(model, name: str, value: Any, names: _Names) -> str:
     return str(value)
 
 
-def _fields(record) -> list[tuple[str, str]]:
+def _fields(record, hidden: frozenset[str] = HIDDEN_FIELDS) -> list[tuple[str, str]]:
     """(name, attname) of the fields a page shows, in the model's order."""
-    return [(f.name, f.attname) for f in record.tracked_fields if f.name not in HIDDEN_FIELDS]
+    return [(f.name, f.attname) for f in record.tracked_fields if f.name not in hidden]
 
 
 def _subject(model, record, names: _Names) -> str:
@@ -143,12 +151,18 @@ def _subject(model, record, names: _Names) -> str:
     return f"Lien vers la {names.fiche(record.to_fiche_id).lower()}"
 
 
-def _entries(model, records: list, names: _Names) -> list[Entry]:
+def _entries(
+    model,
+    records: list,
+    names: _Names,
+    subject: Callable[[Any], str] | None = None,
+    hidden: frozenset[str] = HIDDEN_FIELDS,
+) -> list[Entry]:
     """Entries of one object's records, oldest first, each compared with the one before."""
     entries = []
     previous = None
     for record in records:
-        fields = _fields(record)
+        fields = _fields(record, hidden)
         changes = []
         if record.history_type == "~" or (record.history_type == "+" and model is not Fiche):
             for name, attname in fields:
@@ -170,17 +184,37 @@ def _entries(model, records: list, names: _Names) -> list[Entry]:
             if record.history_type == "~" and not changes:
                 previous = record
                 continue  # only bookkeeping changed (position, source lines)
-        entries.append(
-            Entry(_subject(model, record, names), KIND_LABELS[record.history_type], changes, record)
-        )
+        title = subject(record) if subject else _subject(model, record, names)
+        entries.append(Entry(title, KIND_LABELS[record.history_type], changes, record))
         previous = record
     return entries
+
+
+@dataclass(frozen=True)
+class Source:
+    """Historical records of another app that belong in a fiche's history."""
+
+    model: type
+    records: QuerySet  # the model's historical records about the fiche
+    subject: Callable[[Any], str]  # what a record is about, as the page names it
+    hidden: frozenset[str] = HIDDEN_FIELDS
+
+
+# Apps whose data hangs on fiches (the follow-up) add their records to the fiche's history without
+# the plans app knowing them: each provider gives the sources for one fiche, in a fixed number of
+# queries. Registered from the app's AppConfig.ready().
+SOURCE_PROVIDERS: list[Callable[[Fiche], list[Source]]] = []
+
+
+def register_source(provider: Callable[[Fiche], list[Source]]) -> None:
+    if provider not in SOURCE_PROVIDERS:
+        SOURCE_PROVIDERS.append(provider)
 
 
 def fiche_history(fiche: Fiche) -> list[ChangeSet]:
     """Every recorded change of the fiche and of its parts, newest first, grouped by change set.
 
-    Nine queries whatever the length of the history.
+    Nine queries whatever the length of the history, plus those of the registered providers.
     """
     sources = [
         (Fiche, Fiche.history.filter(id=fiche.pk)),
@@ -205,6 +239,15 @@ def fiche_history(fiche: Fiche) -> list[ChangeSet]:
                 for entry in object_entries[:-1]:
                     entry.restorable = entry.record.history_type != "-"
             entries += object_entries
+    for provider in SOURCE_PROVIDERS:
+        for source in provider(fiche):
+            by_object = defaultdict(list)
+            for record in source.records.select_related("history_user").order_by(
+                "history_date", "history_id"
+            ):
+                by_object[record.id].append(record)
+            for records in by_object.values():
+                entries += _entries(source.model, records, names, source.subject, source.hidden)
     entries.sort(key=lambda e: (e.date, e.record.history_id), reverse=True)
     return _change_sets(entries)
 

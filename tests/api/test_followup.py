@@ -144,6 +144,31 @@ def test_too_many_digits_are_refused(world: World):
     assert list(response.json()["errors"]) == ["indicators.0.value_number"]
 
 
+# Found by the fuzz run (tests/api/test_fuzz.py): the schema let any text through, and a float
+# such as 0.1 + 0.2 arrived with 17 decimals; a huge float made the rounding fail (500).
+
+
+def test_a_json_number_is_kept_to_the_ten_thousandth(world: World):
+    indicator = world.plan.fiches.get(number="2").indicators.first()
+    response = world.api("caf_pilot").patch(
+        world.report_url(2),
+        {"version": 1, "indicators": [{"id": indicator.pk, "value_number": 0.1 + 0.2}]},
+    )
+    assert response.status_code == 200, response.content
+    assert IndicatorValue.objects.get(indicator=indicator).value_number == Decimal("0.3")
+
+
+@pytest.mark.parametrize("number", ["1e3", " 12", "", "12,5", 1e300, -1e14, 10**20])
+def test_a_number_outside_the_schema_is_a_400(world: World, number):
+    indicator = world.plan.fiches.get(number="2").indicators.first()
+    response = world.api("caf_pilot").patch(
+        world.report_url(2),
+        {"version": 1, "indicators": [{"id": indicator.pk, "value_number": number}]},
+    )
+    assert response.status_code == 400, response.content
+    assert list(response.json()["errors"]) == ["indicators.0.value_number"]
+
+
 def test_malformed_json_is_a_400(world: World):
     api = world.api("caf_pilot")
     response = api.client.patch(
@@ -153,7 +178,9 @@ def test_malformed_json_is_a_400(world: World):
         headers=api.headers,
     )
     assert response.status_code == 400
-    assert response.json() == {"detail": "Le corps de la requête n'est pas un JSON valide."}
+    message = "Le corps de la requête n'est pas un JSON valide."
+    # The shape of every 400, "errors" included (found by the fuzz run).
+    assert response.json() == {"detail": message, "errors": {"__all__": [message]}}
 
 
 def test_second_writer_gets_409_listing_what_changed(world: World):

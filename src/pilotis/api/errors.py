@@ -168,6 +168,9 @@ def install(api: NinjaAPI) -> None:
         elif message.isascii() and exc.status_code in MESSAGES:
             # ninja's own messages are English: say them in French.
             message = MESSAGES[exc.status_code]
+        if exc.status_code == 400:
+            # Every 400 has the same shape, with the messages by field (here, the whole body).
+            return validation_failed({"__all__": [message]}, detail=message)
         return json_error(exc.status_code, message)
 
     @api.exception_handler(Http404)

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Path, Query, Router
+from ninja.errors import HttpError
 
 from pilotis.api import schemas
 from pilotis.api.auth import WRITE_AUTH
@@ -34,7 +35,7 @@ router = Router(tags=["Suivi annuel"])
 
 CampaignYear = Path(..., ge=1, le=100, description="Année du contrat (1 = année de signature).")
 INTENTS = {"draft": services.DRAFT, "submit": services.SUBMIT, "validate": services.VALIDATE}
-READ_ERRORS = {401: schemas.Error, 404: schemas.Error}
+READ_ERRORS = {400: schemas.FieldErrors, 401: schemas.Error, 404: schemas.Error}
 # Form field part → JSON name of an indicator value.
 INDICATOR_PARTS = {
     "number": "value_number",
@@ -115,7 +116,11 @@ def _load(request: HttpRequest, slug: str, year: int, number: str) -> Loaded:
     if not perms.can_view_report(request.user, report):
         raise Http404
     if report.pk is None:
-        report = services.report_for(campaign, fiche)
+        try:
+            report = services.report_for(campaign, fiche)
+        except services.FicheStopped as exc:
+            # The caller may read the fiche: saying why there is no report leaks nothing.
+            raise HttpError(404, exc.message) from exc
         report.campaign, report.fiche = campaign, fiche
     loaded = Loaded(
         report=report,

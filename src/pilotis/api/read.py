@@ -27,7 +27,8 @@ from pilotis.plans.models import (
 router = Router(tags=["Plans"])
 
 STEERING = (FicheRole.Role.PILOT, FicheRole.Role.COPILOT)
-NOT_FOUND = {404: schemas.Error, 401: schemas.Error}
+# Every endpoint validates its parameters (400) and the token presented (401).
+NOT_FOUND = {400: schemas.FieldErrors, 401: schemas.Error, 404: schemas.Error}
 FicheNumber = Path(..., max_length=20, pattern=schemas.NO_NUL, description="Numéro de la fiche.")
 
 
@@ -173,7 +174,9 @@ def _organisation(plan: Plan) -> Callable[[Organisation], dict[str, Any]]:
 
 
 @router.get(
-    "/plans", response={200: schemas.PlanPage, 401: schemas.Error}, summary="Plans visibles"
+    "/plans",
+    response={200: schemas.PlanPage, 400: schemas.FieldErrors, 401: schemas.Error},
+    summary="Plans visibles",
 )
 def list_plans(request: HttpRequest, page: Query[schemas.PageParams]):
     """Les plans que l'appelant peut consulter, par titre."""
@@ -283,7 +286,7 @@ def _subtree(sections: list[tuple[int, int | None]], root: int) -> set[int]:
 
 @router.get(
     "/plans/{slug:slug}/fiches",
-    response={200: schemas.FichePage, 400: schemas.FieldErrors, **NOT_FOUND},
+    response={200: schemas.FichePage, **NOT_FOUND},
     summary="Fiches du plan",
 )
 def list_fiches(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Any, Literal
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 
 # PostgreSQL refuses NUL in text: refused at the door (400) rather than by the database (500).
 NO_NUL = r"^[^\x00]*$"
@@ -307,10 +309,41 @@ class ActionUpdate(StrictSchema):
     comment: str | None = Field(None, max_length=20_000, pattern=NO_NUL)
 
 
+def _indicator_number(value: Any) -> Any:
+    if isinstance(value, float) and math.isfinite(value) and abs(value) < 1e14:
+        # A JSON number is a binary float (0.1 + 0.2 arrives as 0.30000000000000004): kept to
+        # the ten-thousandth, the precision the value is stored with. A larger one is left to
+        # max_digits to refuse (quantizing it would overflow the decimal context).
+        return Decimal(repr(value)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+    if isinstance(value, str) and not DECIMAL_TEXT.fullmatch(value):
+        # pydantic would take "1e3" or " 12 ": a text is a plain decimal, as the schema says.
+        raise ValueError("Nombre décimal attendu, au plus 4 décimales (ex. « 12.5 »).")
+    return value
+
+
+DECIMAL_TEXT = re.compile(r"-?[0-9]{1,14}(\.[0-9]{1,4})?")
+IndicatorNumber = Annotated[
+    Decimal | None,
+    BeforeValidator(_indicator_number),
+    # pydantic would describe any string: the schema says what is really accepted.
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": -1e14, "exclusiveMaximum": 1e14},
+                {"type": "string", "pattern": f"^{DECIMAL_TEXT.pattern}$"},
+                {"type": "null"},
+            ],
+            "description": "Valeur nombre : un nombre (arrondi au dix-millième) ou un texte "
+            "décimal d'au plus 14 chiffres avant le point et 4 après.",
+        }
+    ),
+]
+
+
 class IndicatorUpdate(StrictSchema):
     id: int = Field(ge=1, le=2**53, description="Identifiant de l'indicateur de la fiche.")
-    value_number: Decimal | None = Field(
-        None, max_digits=18, decimal_places=4, allow_inf_nan=False, description="Valeur nombre."
+    value_number: IndicatorNumber = Field(
+        None, max_digits=18, decimal_places=4, allow_inf_nan=False
     )
     value_text: str | None = Field(None, max_length=20_000, pattern=NO_NUL)
     unit: str | None = Field(None, max_length=40, pattern=NO_NUL)

@@ -95,6 +95,15 @@ def test_annual_docx_has_headings_and_tables(client, plan, reader):
     data_tables = [p.text for p in document.paragraphs if p.text.startswith("Données du graphique")]
     assert len(data_tables) == 2
     assert document.core_properties.language == "fr-FR"
+    # Real Word tables: the grid style, a bold header row repeated on each page, labels in bold.
+    assert {table.style.name for table in document.tables} == {"Table Grid"}
+    actions = next(t for t in document.tables if t.rows[0].cells[0].text == "Action")
+    assert actions.rows[0]._tr.trPr.xpath("./w:tblHeader")
+    assert all(run.bold for cell in actions.rows[0].cells for run in cell.paragraphs[0].runs)
+    assert not any(run.bold for cell in actions.rows[1].cells for run in cell.paragraphs[0].runs)
+    facts_table = next(t for t in document.tables if t.rows[0].cells[0].text == "Section")
+    label, value = facts_table.rows[0].cells
+    assert label.paragraphs[0].runs[0].bold and not value.paragraphs[0].runs[0].bold
 
 
 def test_annual_xlsx_holds_every_level(client, plan, reader):

@@ -36,12 +36,15 @@ def charts_png(charts: Sequence[Chart], scale: float = SCALE) -> list[bytes]:
         )
         pages.append(f'<div class="chart{index}">{chart.svg}</div>')
     fonts = FontConfiguration()
+    # full_fonts: the PDF only lives until PDFium has drawn it, so the fonts go in whole rather
+    # than subset, which fontTools takes about half a second a face to do.
     pdf = HTML(string=f"<!DOCTYPE html><html><body>{''.join(pages)}</body></html>").write_pdf(
         stylesheets=[
             CSS(string=font_faces(), font_config=fonts),
             CSS(string="\n".join(rules), font_config=fonts),
         ],
         font_config=fonts,
+        full_fonts=True,
     )
     import pypdfium2 as pdfium
 
@@ -53,7 +56,9 @@ def charts_png(charts: Sequence[Chart], scale: float = SCALE) -> list[bytes]:
                 page = document[index]
                 bitmap = page.render(scale=scale)
                 buffer = io.BytesIO()
-                bitmap.to_pil().save(buffer, format="PNG", optimize=True)
+                # compress_level 1 rather than optimize: 4 times quicker, and on these flat charts
+                # the file is even a little smaller (188 kB rather than 214 for the 26 objectives).
+                bitmap.to_pil().save(buffer, format="PNG", compress_level=1)
                 images.append(buffer.getvalue())
                 page.close()
         finally:

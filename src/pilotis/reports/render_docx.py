@@ -16,6 +16,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.text.font import Font
 
 from pilotis.reports.charts import Chart, Table
 from pilotis.reports.model import (
@@ -129,44 +130,58 @@ def _cover(document, cover: Cover) -> None:
     document.add_page_break()
 
 
+def _new_table(document, rows: Sequence[Sequence[str]], bold_column: bool = False):
+    """A table holding rows of text, built in one piece.
+
+    python-docx's own path (add_row, cell.text, table.style by name) costs about a millisecond a
+    cell, most of it looking the style up again and recomputing the grid for every cell: the
+    report's thousands of cells took seconds. Here the table comes whole from add_table, its style
+    is set by the id looked up once per document, and each cell gets its run directly: the same
+    XML as cell.text writes.
+    """
+    columns = len(rows[0]) if rows else 2
+    table = document.add_table(rows=len(rows), cols=columns)
+    table._tbl.tblPr.style = _table_style_id(document)
+    for tr, row in zip(table._tbl.tr_lst, rows, strict=True):
+        for index, (tc, text) in enumerate(zip(tr.tc_lst, row, strict=True)):
+            run = tc.p_lst[0].add_r()
+            run.text = str(text)
+            if bold_column and index == 0:
+                Font(run).bold = True
+    return table
+
+
+def _table_style_id(document) -> str:
+    style_id = getattr(document, "_pilotis_table_style", None)
+    if style_id is None:
+        style_id = document._pilotis_table_style = document.styles[TABLE_STYLE].style_id
+    return style_id
+
+
 def _header_row(table) -> None:
-    # Repeated at the top of each page when the table runs over several.
-    row = table.rows[0]
-    properties = row._tr.get_or_add_trPr()
+    # Repeated at the top of each page when the table runs over several; bold like <th>.
+    tr = table._tbl.tr_lst[0]
+    properties = tr.get_or_add_trPr()
     repeat = OxmlElement("w:tblHeader")
     repeat.set(qn("w:val"), "true")
     properties.append(repeat)
-    for cell in row.cells:
-        for paragraph in cell.paragraphs:
-            for run in paragraph.runs:
-                run.bold = True
+    for tc in tr.tc_lst:
+        for run in tc.xpath("./w:p/w:r"):
+            Font(run).bold = True
 
 
 def _table(document, columns: Sequence[str], rows: Sequence[Sequence[str]], caption: str = ""):
     if caption:
         paragraph = document.add_paragraph()
         paragraph.add_run(caption).bold = True
-    table = document.add_table(rows=1, cols=len(columns))
-    table.style = TABLE_STYLE
-    for cell, text in zip(table.rows[0].cells, columns, strict=True):
-        cell.text = text
-    for row in rows:
-        cells = table.add_row().cells
-        for cell, text in zip(cells, row, strict=True):
-            cell.text = str(text)
+    table = _new_table(document, [tuple(columns), *rows])
     _header_row(table)
     document.add_paragraph()
     return table
 
 
 def _facts(document, facts: Sequence[tuple[str, str]]) -> None:
-    table = document.add_table(rows=0, cols=2)
-    table.style = TABLE_STYLE
-    for label, value in facts:
-        cells = table.add_row().cells
-        cells[0].text = label
-        cells[0].paragraphs[0].runs[0].bold = True
-        cells[1].text = value
+    _new_table(document, facts, bold_column=True)
     document.add_paragraph()
 
 

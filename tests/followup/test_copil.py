@@ -650,3 +650,45 @@ def test_decision_page_query_count(client, django_assert_num_queries, plan, peop
     with django_assert_num_queries(SIGNED_IN + MENU_GROUP_CHECK + 5):
         response = client.get(decision_url(plan, "2"))
     assert response.status_code == 200
+
+
+def test_a_stopped_fiche_leaves_the_pages_of_later_years(client, plan, people, frozen):
+    decide(frozen, "2", KIND.STOP, people.copil, reason="Relais par la CAF.")
+    validate(frozen, people.copil)
+    services.open_campaign(plan, 2, timezone.localdate() - timedelta(days=1))
+    client.force_login(people.caf_pilot)
+    dashboard = client.get(f"/plans/{plan.slug}/suivi/2/")
+    assert [r.fiche.number for r in dashboard.context["rows"]] == ["1", "3"]
+    assert client.get("/suivi/mes-fiches/").context["pending"] == []
+    response = client.get(f"/plans/{plan.slug}/suivi/2/fiches/2/")
+    assert response.status_code == 404
+    assert not FicheReport.objects.filter(campaign__year=2, fiche__number="2").exists()
+    # Year 1, before the stop, still shows it.
+    assert client.get(f"/plans/{plan.slug}/suivi/1/fiches/2/").status_code == 200
+
+
+def test_a_stopped_fiche_is_not_in_the_spreadsheet_of_later_years(client, plan, people, frozen):
+    import io
+
+    import openpyxl
+
+    decide(frozen, "2", KIND.STOP, people.copil, reason="Relais par la CAF.")
+    validate(frozen, people.copil)
+    services.open_campaign(plan, 2, timezone.localdate() + timedelta(days=9))
+    client.force_login(people.coordinator)
+    response = client.get(f"/plans/{plan.slug}/suivi/2/tableur/telecharger/")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Fiches"]
+    assert [sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)] == ["1", "3"]
+
+
+def test_the_api_answers_404_for_a_stopped_fiche(db):
+    from tests.api.conftest import build_world
+
+    world = build_world()
+    fiche = world.plan.fiches.get(number="2")
+    FicheFollowup.objects.create(plan=world.plan, fiche=fiche, stopped_year=1)
+    FicheReport.objects.filter(campaign=world.campaign, fiche=fiche).delete()
+    response = world.api("coordinator").get(world.report_url(2))
+    assert response.status_code == 404
+    assert "arrêtée par le COPIL après l’année 1" in response.json()["detail"]
+    assert not FicheReport.objects.filter(campaign=world.campaign, fiche=fiche).exists()

@@ -79,10 +79,37 @@ def open_campaign(
     return campaign
 
 
+class FicheStopped(Exception):
+    """The COPIL stopped the fiche before this contract year: no report is expected from it."""
+
+    def __init__(self, fiche: Fiche, stopped_year: int):
+        super().__init__(fiche, stopped_year)
+        self.message = (
+            f"La fiche n°{fiche.number} a été arrêtée par le COPIL après l’année "
+            f"{stopped_year} du contrat : aucun suivi n’est attendu pour les années suivantes."
+        )
+
+
 def report_for(campaign: Campaign, fiche: Fiche) -> FicheReport:
-    """The fiche's report in the campaign, created « À faire » for a fiche added since opening."""
+    """The fiche's report in the campaign, created « À faire » for a fiche added since opening.
+
+    Raises FicheStopped for a fiche the COPIL stopped in an earlier year, which has none.
+    """
     # The editors come along: the report page names them.
-    report, _ = FicheReport.objects.select_related("updated_by", "validated_by").get_or_create(
+    found = FicheReport.objects.select_related("updated_by", "validated_by").filter(
+        campaign=campaign, fiche=fiche
+    )
+    report = found.first()
+    if report is not None:
+        return report
+    stopped = (
+        FicheFollowup.objects.filter(fiche=fiche, stopped_year__lt=campaign.year)
+        .values_list("stopped_year", flat=True)
+        .first()
+    )
+    if stopped is not None:
+        raise FicheStopped(fiche, stopped)
+    report, _ = found.get_or_create(
         campaign=campaign, fiche=fiche, defaults={"plan_id": campaign.plan_id}
     )
     return report

@@ -22,7 +22,10 @@ class Loaded:
 
     def __init__(self, campaign: Campaign, fiche_ids: frozenset[int] | None = None):
         self.campaign = campaign
-        fiches = campaign.plan.fiches.order_by("position", "pk")
+        # A fiche the COPIL stopped in an earlier year has no line: nothing is expected of it.
+        fiches = campaign.plan.fiches.exclude(followup__stopped_year__lt=campaign.year).order_by(
+            "position", "pk"
+        )
         if fiche_ids is not None:
             fiches = fiches.filter(pk__in=fiche_ids)
         fiches = list(fiches.only("plan", "number", "title", "position"))

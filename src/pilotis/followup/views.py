@@ -15,7 +15,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -194,7 +194,8 @@ def dashboard(request, slug, year):
     campaign = get_object_or_404(Campaign, plan=plan, year=year)
     campaign.plan = plan
     fiches = list(
-        plan.fiches.order_by("position", "pk")
+        plan.fiches.exclude(followup__stopped_year__lt=campaign.year)  # expected no more
+        .order_by("position", "pk")
         .only("plan", "number", "title", "position")
         .prefetch_related(_steering_roles())
     )
@@ -320,7 +321,10 @@ def report(request, slug, year, number):
         Fiche.objects.prefetch_related(_steering_roles()), plan=plan, number=number
     )
     fiche.plan = plan
-    fiche_report = services.report_for(campaign, fiche)
+    try:
+        fiche_report = services.report_for(campaign, fiche)
+    except services.FicheStopped as exc:
+        raise Http404(exc.message) from exc
     fiche_report.campaign, fiche_report.fiche = campaign, fiche
     user = request.user
     if not perms.can_view_report(user, fiche_report):
@@ -485,6 +489,8 @@ def my_fiches(request):
         )
         .distinct()
         .only("plan", "number", "title", "position")
+        # The year after which a COPIL stopped the fiche, if it did: nothing expected after it.
+        .annotate(stopped_year=F("followup__stopped_year"))
         .order_by("plan_id", "position", "pk")
     )
     reports = {
@@ -498,6 +504,8 @@ def my_fiches(request):
     todos = []
     for fiche in fiches:
         campaign = open_campaigns[fiche.plan_id]
+        if fiche.stopped_year is not None and fiche.stopped_year < campaign.year:
+            continue
         status = reports.get((campaign.pk, fiche.pk), Status.TO_DO)
         todos.append(
             Todo(

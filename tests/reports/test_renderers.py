@@ -117,6 +117,7 @@ def test_annual_xlsx_holds_every_level(client, plan, reader):
         "Actions",
         "Indicateurs",
         "Décisions",
+        "Errata",
         "Fiches en retard",
     ]
     contract = {row[0]: row[1] for row in book["Contrat"].iter_rows(min_row=3, values_only=True)}
@@ -164,3 +165,48 @@ def test_demo_label_in_all_four(client, db):
     # The follow-up's own pages say so too.
     for url in (f"/plans/{plan.slug}/suivi/", f"/plans/{plan.slug}/suivi/1/"):
         assert label in client.get(url).content.decode()
+
+
+def test_errata_are_in_every_form_of_the_annual_report(client, plan, reader):
+    from datetime import date
+
+    from pilotis.followup import copil
+    from pilotis.followup.models import Campaign
+
+    year1 = Campaign.objects.get(plan=plan, year=1)
+    copil.validate_campaign(
+        year1, validated_on=date(2025, 3, 14), comment="", user=reader, default_continue=True
+    )
+    year1.refresh_from_db()
+    report = year1.reports.select_related("fiche").get(fiche__number="1")
+    copil.record_erratum(
+        year1, report, key="progress_rate", raw_value="60", reason="Bilan rectifié.", user=reader
+    )
+    client.force_login(reader)
+    expected = "Taux d’avancement 40 % 60 % Bilan rectifié."
+    page = flat(client.get(annual_url(plan)).content.decode())
+    assert "Errata enregistrés après la validation (1)" in page
+    assert "Bilan rectifié." in page
+    pdf = pdf_text(client, annual_url(plan, fmt="pdf"))
+    # Narrow PDF columns wrap the labels: the row is read in pieces.
+    assert (
+        "Errata enregistrés après la validation (1)" in pdf and "40 % 60 % Bilan rectifié." in pdf
+    )
+    assert expected in docx_text(docx_document(client, annual_url(plan, fmt="docx")))
+    rows = list(
+        workbook(client, annual_url(plan, fmt="xlsx"))["Errata"].iter_rows(
+            min_row=3, values_only=True
+        )
+    )
+    assert [r[:5] for r in rows] == [
+        (
+            f"n°1 — {report.fiche.title}",
+            "Taux d’avancement",
+            "40\u00a0%",
+            "60\u00a0%",
+            "Bilan rectifié.",
+        )
+    ]
+    # The corrected rate is the one the report counts.
+    figures = client.get(annual_url(plan)).context["report"]
+    assert next(f for f in figures.fiches if f.number == "1").rate_label.startswith("60")

@@ -12,6 +12,7 @@ from pilotis.reports.model import (
     ActionData,
     CampaignData,
     DecisionData,
+    ErratumData,
     FicheData,
     IndicatorData,
     PlanData,
@@ -24,8 +25,8 @@ STEERING = (FicheRole.Role.PILOT, FicheRole.Role.COPILOT)
 
 # The queries load_plan_data makes, whatever the number of fiches, campaigns or years: sections,
 # section weights, fiches, roles, actions, indicators, follow-up settings, campaigns, validations,
-# reports, action statuses, indicator values, decisions. Pinned by the tests.
-QUERIES = 13
+# reports, action statuses, indicator values, decisions, errata. Pinned by the tests.
+QUERIES = 14
 
 
 def load_plan_data(plan: Plan) -> PlanData:
@@ -110,6 +111,7 @@ def load_plan_data(plan: Plan) -> PlanData:
         fiches=fiches,
         campaigns=_campaigns(plan),
         decisions=_decisions(plan),
+        errata=_errata(plan),
     )
 
 
@@ -203,4 +205,26 @@ def _decisions(plan: Plan) -> tuple[DecisionData, ...]:
             decided_on=timezone.localdate(decided_at) if decided_at else None,
         )
         for fiche_id, year, kind, reason, new_action, decided_at in rows
+    )
+
+
+def _errata(plan: Plan) -> tuple[ErratumData, ...]:
+    rows = (
+        followup.Erratum.objects.filter(plan=plan)
+        .order_by("created_at", "pk")
+        .values_list(
+            "fiche_id", "campaign__year", "field_label", "before", "after", "reason", "created_at"
+        )
+    )
+    return tuple(
+        ErratumData(
+            fiche_id=fiche_id,
+            year=year,
+            field_label=label,
+            before=before,
+            after=after,
+            reason=reason,
+            recorded_on=timezone.localdate(created_at),
+        )
+        for fiche_id, year, label, before, after, reason, created_at in rows
     )

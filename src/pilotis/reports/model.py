@@ -186,6 +186,19 @@ class DecisionData:
 
 
 @dataclass(frozen=True)
+class ErratumData:
+    """A correction recorded on a validated year (followup.Erratum)."""
+
+    fiche_id: Hashable | None
+    year: int
+    field_label: str
+    before: str
+    after: str
+    reason: str
+    recorded_on: date | None = None
+
+
+@dataclass(frozen=True)
 class CampaignData:
     year: int
     status: str
@@ -211,6 +224,7 @@ class PlanData:
     fiches: tuple[FicheData, ...] = ()
     campaigns: tuple[CampaignData, ...] = ()  # by year
     decisions: tuple[DecisionData, ...] = ()
+    errata: tuple[ErratumData, ...] = ()
 
     @cached_property
     def _campaigns_by_year(self) -> dict[int, CampaignData]:
@@ -333,6 +347,17 @@ class IndicatorLine:
 
 
 @dataclass(frozen=True)
+class ErratumLine:
+    fiche: str  # « n°2 — Soutenir la parentalité », or « Campagne »
+    year_label: str
+    field_label: str
+    before: str
+    after: str
+    reason: str
+    recorded_on: str
+
+
+@dataclass(frozen=True)
 class DecisionLine:
     fiche_number: str
     fiche_title: str
@@ -396,6 +421,7 @@ class AnnualReport:
     fiches: tuple[FicheSection, ...]
     late: tuple[LateFiche, ...]
     decisions: tuple[DecisionLine, ...]
+    errata: tuple[ErratumLine, ...] = ()
 
     @property
     def is_demo(self) -> bool:
@@ -582,6 +608,28 @@ def _decision_lines(data: PlanData, years: Sequence[int]) -> list[DecisionLine]:
                 reason=decision.reason,
                 new_action=decision.new_action,
                 decided_on=fr_date(decision.decided_on),
+            )
+        )
+    return lines
+
+
+def _errata_lines(data: PlanData, years: Sequence[int]) -> list[ErratumLine]:
+    """The corrections of the given years, in the order they were recorded."""
+    fiches = {f.id: f for f in data.fiches}
+    lines = []
+    for erratum in data.errata:
+        if erratum.year not in years:
+            continue
+        fiche = fiches.get(erratum.fiche_id)
+        lines.append(
+            ErratumLine(
+                fiche=f"n°{fiche.number} — {fiche.title}" if fiche else "Campagne",
+                year_label=data.year_label(erratum.year),
+                field_label=erratum.field_label,
+                before=erratum.before,
+                after=erratum.after,
+                reason=erratum.reason,
+                recorded_on=fr_date(erratum.recorded_on),
             )
         )
     return lines
@@ -802,6 +850,7 @@ def annual_report(data: PlanData, year: int, today: date) -> AnnualReport:
         fiches=tuple(fiches),
         late=tuple(late),
         decisions=tuple(decisions),
+        errata=tuple(_errata_lines(data, (year,))),
     )
 
 

@@ -354,6 +354,21 @@ def annual_docx(report: AnnualReport) -> bytes:
         document.add_paragraph("Toutes les fiches attendues ont transmis leur suivi.")
     document.add_heading("Décisions du COPIL", level=1)
     _decisions(document, report.decisions, with_year=False)
+    if report.errata:
+        document.add_heading("Errata", level=2)
+        document.add_paragraph(
+            "Les chiffres de ce rapport tiennent compte de ces corrections, apportées après la "
+            "validation de l’année par le COPIL."
+        )
+        _table(
+            document,
+            ("Fiche", "Donnée corrigée", "Avant", "Après", "Motif", "Enregistré le"),
+            [
+                (e.fiche, e.field_label, e.before, e.after, e.reason, e.recorded_on or "—")
+                for e in report.errata
+            ],
+            f"Errata enregistrés après la validation ({len(report.errata)})",
+        )
     document.add_heading("Les fiches une à une", level=1)
     for fiche in report.fiches:
         _annual_fiche(document, report, fiche)

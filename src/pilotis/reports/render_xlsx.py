@@ -1,9 +1,9 @@
 """The annual report's full data as XLSX (openpyxl): one sheet per level, numbers as numbers.
 
-Sheets: Contrat, Sections, Organisations, Fiches, Actions, Indicateurs, Décisions, Fiches en
-retard. Row 1 names the plan and the year (and « Données de démonstration » for a demo campaign),
-row 2 holds the column headings, data starts on row 3. Rates are stored as fractions of 1 with a
-percent format, so that a spreadsheet computes on them; labels keep the French wording.
+Sheets: Contrat, Sections, Organisations, Fiches, Actions, Indicateurs, Décisions, Errata,
+Fiches en retard. Row 1 names the plan and the year (and « Données de démonstration » for a demo
+campaign), row 2 holds the column headings, data starts on row 3. Rates are stored as fractions of
+1 with a percent format, so that a spreadsheet computes on them; labels keep the French wording.
 """
 
 from __future__ import annotations
@@ -258,6 +258,15 @@ def annual_xlsx(report: AnnualReport) -> bytes:
             for d in report.decisions
         ],
         widths=(6, 50, 16, 40, 60, 16),
+    )
+    sheets.add(
+        "Errata",
+        ("Fiche", "Donnée corrigée", "Avant", "Après", "Motif", "Enregistré le"),
+        [
+            [e.fiche, e.field_label, e.before, e.after, e.reason, e.recorded_on]
+            for e in report.errata
+        ],
+        widths=(40, 30, 20, 20, 60, 16),
     )
     sheets.add(
         "Fiches en retard",

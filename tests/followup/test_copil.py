@@ -692,3 +692,14 @@ def test_the_api_answers_404_for_a_stopped_fiche(db):
     assert response.status_code == 404
     assert "arrêtée par le COPIL après l’année 1" in response.json()["detail"]
     assert not FicheReport.objects.filter(campaign=world.campaign, fiche=fiche).exists()
+
+
+def test_decisions_recorded_without_an_account_show(client, plan, people, frozen):
+    # Decisions written by a command (the demo, an import) have no author.
+    Decision.objects.create(
+        plan=plan, campaign=frozen, fiche=plan.fiches.get(number="2"), kind="continue"
+    )
+    client.force_login(people.copil)
+    response = client.get(decision_url(plan, "2"))
+    assert response.status_code == 200
+    assert "Poursuite" in text(response)

@@ -20,3 +20,12 @@ def fr_plural(value, forms: str = "s") -> str:
     except (TypeError, ValueError):
         return singular
     return plural if count >= 2 else singular
+
+
+@register.filter
+def person(user, empty: str = "—") -> str:
+    """A user as pages name them: full name, else username; `empty` when there is none (a
+    deleted account, a command). `{{ x.get_full_name|default:x.get_username }}` fails on None."""
+    if user is None:
+        return empty
+    return user.get_full_name() or user.get_username()

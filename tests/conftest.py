@@ -1,4 +1,5 @@
-"""Fixtures shared by every test package: a real SMTP server on a free local port."""
+"""Fixtures shared by every test package: a real SMTP server on a free local port, and a report
+file cache of each test's own."""
 
 from __future__ import annotations
 
@@ -66,3 +67,19 @@ def smtp(settings):
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def report_cache(settings, request):
+    """Each test renders its reports afresh: a cache in memory, its own (reports.files)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "reports": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"reports-{request.node.nodeid}",
+        },
+    }
+    from django.core.cache import caches
+
+    caches["reports"].clear()
+    yield caches["reports"]

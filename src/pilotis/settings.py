@@ -108,6 +108,16 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Rendered report files (reports.files), shared by every worker process through the disk.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "reports": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("PILOTIS_REPORT_CACHE_DIR", str(VAR_DIR / "cache" / "reports")),
+        "OPTIONS": {"MAX_ENTRIES": env_int("PILOTIS_REPORT_CACHE_ENTRIES", 500)},
+    },
+}
+
 # django-axes first: it refuses to even check the password of a locked-out client.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_safe
 
 from pilotis.followup import perms as followup_perms
 from pilotis.plans.models import Plan
-from pilotis.reports import perms, render_docx, render_pdf, render_xlsx
+from pilotis.reports import files, perms, render_docx, render_pdf, render_xlsx
 from pilotis.reports.loader import load_plan_data
 from pilotis.reports.model import AnnualReport, FinalReport, annual_report, final_report
 
@@ -102,7 +102,7 @@ def annual_file(request, slug, year, fmt):
     if fmt not in ANNUAL_RENDERERS:
         raise Http404("Format inconnu.")
     _, report = _annual(request, slug, year)
-    return _download(ANNUAL_RENDERERS[fmt](report), fmt, report.filename)
+    return _download(files.rendered(report, fmt, ANNUAL_RENDERERS[fmt]), fmt, report.filename)
 
 
 @login_required
@@ -127,4 +127,4 @@ def final_file(request, slug, fmt):
     if fmt not in FINAL_RENDERERS:
         raise Http404("Format inconnu.")
     _, report = _final(request, slug)
-    return _download(FINAL_RENDERERS[fmt](report), fmt, report.filename)
+    return _download(files.rendered(report, fmt, FINAL_RENDERERS[fmt]), fmt, report.filename)

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis.errors import Unsatisfiable
@@ -89,12 +92,20 @@ def _config(world: World) -> SchemathesisConfig:
 
 
 @pytest.fixture
-def fuzz_world(db, settings) -> World:
+def fuzz_world(db, settings) -> Iterator[World]:
     # Schemathesis' WSGI client calls itself http://localhost, whatever the settings' mode.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "localhost"]
     settings.SECURE_SSL_REDIRECT = False
-    # Published: anonymous readers see the plan, not only 404s.
-    return build_world(published=True)
+    # The real WSGI handler closes the database connection after each request, which would end
+    # the test's transaction (PostgreSQL): Django's own test client keeps it open the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        # Published: anonymous readers see the plan, not only 404s.
+        yield build_world(published=True)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 fuzz_settings = hypothesis_settings(

@@ -19,6 +19,7 @@ from pilotis.api import schemas
 from pilotis.api.auth import WRITE_AUTH
 from pilotis.api.errors import json_error, validation_failed
 from pilotis.api.read import FicheNumber, get_fiche, get_plan, paginate
+from pilotis.core.people import person_name
 from pilotis.followup import perms, services, tracking
 from pilotis.followup.forms import (
     ReportForm,
@@ -133,10 +134,6 @@ def _load(request: HttpRequest, slug: str, year: int, number: str) -> Loaded:
     return loaded
 
 
-def _person(user) -> str | None:
-    return (user.get_full_name() or user.get_username()) if user else None
-
-
 def _report_json(request: HttpRequest, loaded: Loaded) -> dict[str, Any]:
     report = loaded.report
     campaign, fiche = report.campaign, report.fiche
@@ -152,7 +149,7 @@ def _report_json(request: HttpRequest, loaded: Loaded) -> dict[str, Any]:
         "comment": report.comment,
         "version": report.version,
         "fingerprint": fingerprint(loaded.stored),
-        "updated_by": _person(report.updated_by),
+        "updated_by": person_name(report.updated_by),
         "updated_at": report.updated_at,
         "submitted_at": report.submitted_at,
         "validated_at": report.validated_at,

@@ -21,6 +21,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from pilotis.core.people import person_name
 from pilotis.followup.models import (
     PROGRESS_RATES,
     ActionStatus,
@@ -186,16 +187,12 @@ def validate_campaign(
         "validation": {
             "validated_on": validated_on.isoformat(),
             "comment": comment,
-            "validated_by": _person(user),
+            "validated_by": person_name(user),
         },
         "decisions": _decisions_snapshot(locked),
     }
     locked.save(update_fields=["status", "snapshot"])
     return carried
-
-
-def _person(user) -> str | None:
-    return (user.get_full_name() or user.get_username()) if user else None
 
 
 def _decisions_snapshot(campaign: Campaign) -> list[dict[str, Any]]:
@@ -205,7 +202,7 @@ def _decisions_snapshot(campaign: Campaign) -> list[dict[str, Any]]:
             "kind": d.kind,
             "reason": d.reason,
             "new_action_text": d.new_action_text,
-            "decided_by": _person(d.decided_by),
+            "decided_by": person_name(d.decided_by),
             "decided_at": d.decided_at.isoformat(),
         }
         for d in Decision.objects.filter(campaign=campaign)

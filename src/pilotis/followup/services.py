@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from pilotis.core import history
+from pilotis.core.people import person_name
 from pilotis.followup.models import (
     ActionStatus,
     Campaign,
@@ -311,9 +312,6 @@ def build_snapshot(campaign: Campaign) -> dict[str, Any]:
             }
         )
 
-    def person(user) -> str | None:
-        return (user.get_full_name() or user.get_username()) if user else None
-
     return {
         "plan": campaign.plan.slug,
         "year": campaign.year,
@@ -330,10 +328,10 @@ def build_snapshot(campaign: Campaign) -> dict[str, Any]:
                 "obstacles": r.obstacles,
                 "comment": r.comment,
                 "version": r.version,
-                "updated_by": person(r.updated_by),
+                "updated_by": person_name(r.updated_by),
                 "updated_at": r.updated_at.isoformat() if r.updated_at else None,
                 "submitted_at": r.submitted_at.isoformat() if r.submitted_at else None,
-                "validated_by": person(r.validated_by),
+                "validated_by": person_name(r.validated_by),
                 "validated_at": r.validated_at.isoformat() if r.validated_at else None,
                 "actions": statuses.get(r.pk, []),
                 "indicators": values.get(r.pk, []),

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from pilotis.accounts import roles
 from pilotis.accounts.models import Membership, Role
+from pilotis.core.people import person_name
 from pilotis.followup import perms, services, tracking, weights
 from pilotis.followup.forms import (
     CampaignSettingsForm,
@@ -171,10 +172,6 @@ class Row:
         return tracking.LATENESS_LABELS.get(self.lateness or "", "")
 
 
-def _person(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
-
-
 def _pilot_people(plan: Plan) -> dict[int, list[str]]:
     """Names of the people acting as pilots, by organisation id: whom the coordinator calls."""
     people: dict[int, list[str]] = {}
@@ -229,7 +226,7 @@ def dashboard(request, slug, year):
                 status_label=labels[status],
                 progress_rate=report.progress_rate if report else None,
                 updated_at=report.updated_at if report else None,
-                updated_by=_person(report.updated_by) if report else "",
+                updated_by=person_name(report.updated_by, "") if report else "",
                 pilots=[r.organisation.name for r in fiche.steering_roles],
                 lateness=tracking.lateness(status, campaign.deadline, today)
                 if campaign.is_open

@@ -4,6 +4,8 @@ from collections.abc import Sized
 
 from django import template
 
+from pilotis.core.people import person_name
+
 register = template.Library()
 
 
@@ -26,6 +28,4 @@ def fr_plural(value, forms: str = "s") -> str:
 def person(user, empty: str = "—") -> str:
     """A user as pages name them: full name, else username; `empty` when there is none (a
     deleted account, a command). `{{ x.get_full_name|default:x.get_username }}` fails on None."""
-    if user is None:
-        return empty
-    return user.get_full_name() or user.get_username()
+    return person_name(user, empty)

@@ -43,8 +43,8 @@ def main() -> None:
     from django.conf import settings
 
     from pilotis.importers.documents import extract_text
-    from pilotis.importers.draft import ParseError
     from pilotis.importers.registry import detect_format, parse_document
+    from pilotis.plans.draft import ParseError
     from tests.importers.rendering import render_docx, render_pdf
 
     seeds = sorted(Path(settings.SEEDS_DIR).glob("*.txt"))

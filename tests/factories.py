@@ -10,7 +10,8 @@ from django.contrib.auth.models import Group
 from factory.django import DjangoModelFactory
 
 from pilotis.core.text import fold
-from pilotis.importers.draft import (
+from pilotis.plans import models as pm
+from pilotis.plans.draft import (
     ActionDraft,
     FicheDraft,
     IndicatorDraft,
@@ -22,7 +23,6 @@ from pilotis.importers.draft import (
     Span,
     UnplacedLine,
 )
-from pilotis.plans import models as pm
 from pilotis.plans.perms import COORDINATORS_GROUP
 
 DOCUMENT = "cls-test.txt"

@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("pilotis.accounts.urls")),
+    # Before the plan pages: "plans/import/" is not a plan.
+    path("", include("pilotis.importers.urls")),
     path("", include("pilotis.plans.urls")),
     path("", include("pilotis.api.urls")),
     path("", include("pilotis.followup.urls")),

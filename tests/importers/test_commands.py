@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from pilotis.importers import registry
-from pilotis.importers.draft import ParseError
 from pilotis.importers.persist import save_draft
+from pilotis.plans.draft import ParseError
 from pilotis.plans.models import Fiche, Plan
 from tests.factories import make_draft
 from tests.importers.conftest import snapshot

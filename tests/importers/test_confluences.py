@@ -6,8 +6,8 @@ import pytest
 
 from pilotis.core.text import fold
 from pilotis.importers.confluences import EXTRA_LABELS, fix_ocr, looks_like, parse
-from pilotis.importers.draft import ParseError
 from pilotis.importers.persist import check_draft
+from pilotis.plans.draft import ParseError
 from tests.seeds import CONFLUENCES, seed_bytes
 
 SEEDS = [

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from pilotis.core.text import fold
 from pilotis.importers import carcassonne, cpts
 from pilotis.importers.cpts import calendar_years, clean, month_year, parse
-from pilotis.importers.draft import ParseError
 from pilotis.importers.persist import check_draft
+from pilotis.plans.draft import ParseError
 from tests.seeds import CPTS, seed_bytes
 
 OTHER_SEEDS = [

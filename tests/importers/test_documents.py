@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pilotis.importers.documents import extract_text
-from pilotis.importers.draft import ParseError, PlanDraft
 from pilotis.importers.registry import parse_document
+from pilotis.plans.draft import ParseError, PlanDraft
 from tests.importers.rendering import (
     minimal_pdf,
     render_docx,

@@ -10,21 +10,21 @@ from django.test.utils import CaptureQueriesContext
 
 from pilotis.core.text import fold
 from pilotis.importers import persist
-from pilotis.importers.draft import (
-    CommuneDraft,
-    IndicatorDraft,
-    RoleDraft,
-    SectionDraft,
-    UnplacedLine,
-)
 from pilotis.importers.persist import (
     KINDS,
     DraftError,
     FicheLink,
     check_draft,
-    fiche_search_text,
     keyed_by_occurrence,
     save_draft,
+)
+from pilotis.plans.draft import (
+    CommuneDraft,
+    IndicatorDraft,
+    RoleDraft,
+    SectionDraft,
+    UnplacedLine,
+    fiche_search_text,
 )
 from pilotis.plans.models import (
     Action,

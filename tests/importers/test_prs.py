@@ -6,9 +6,9 @@ from functools import cache
 import pytest
 
 from pilotis.core.text import fold
-from pilotis.importers.draft import ParseError
 from pilotis.importers.persist import check_draft
 from pilotis.importers.prs import looks_like, parse
+from pilotis.plans.draft import ParseError
 from tests.seeds import BROCHURE, CARCASSONNE, PRS_ARIEGE, seed_bytes
 
 OTHER_SEEDS = [CARCASSONNE, BROCHURE, "002_e9dc27bbeb4aba5b.txt", "004_954aabb6f103aed8.txt"]

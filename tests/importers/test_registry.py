@@ -6,8 +6,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pilotis.importers.draft import ParseError, PlanDraft
 from pilotis.importers.registry import FORMATS, detect_format, parse_document
+from pilotis.plans.draft import ParseError, PlanDraft
 from tests.seeds import (
     BROCHURE,
     CARCASSONNE,

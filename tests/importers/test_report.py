@@ -1,8 +1,8 @@
 """French wording of the import summary and report (pure, no database)."""
 
-from pilotis.importers.draft import ReviewFlag
 from pilotis.importers.persist import ImportSummary, KindCounts
 from pilotis.importers.report import content_line, counts_line, plural, report_lines, summary_lines
+from pilotis.plans.draft import ReviewFlag
 from tests.factories import make_draft, span
 
 

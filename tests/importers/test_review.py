@@ -2,8 +2,8 @@
 
 import pytest
 
-from pilotis.importers.draft import ReviewFlag
 from pilotis.importers.review import CorrectionError, apply_corrections, diff_plans
+from pilotis.plans.draft import ReviewFlag
 from tests.factories import make_draft
 
 

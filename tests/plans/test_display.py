@@ -170,7 +170,7 @@ def test_unknown_extra_keys_fall_back_to_their_code_after_the_known_ones():
 
 
 def test_every_documented_extra_key_has_a_french_label():
-    from pilotis.importers.draft import EXTRA_LABELS
+    from pilotis.plans.draft import EXTRA_LABELS
 
     prs = ["regional_number", "challenge", "findings", "expected_results", "in_practice"]
     prs += ["key_figures", "themes", "pathways", "keywords", "citizen_voice"]

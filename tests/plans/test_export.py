@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pilotis.importers.draft import CommuneDraft, ParseError
 from pilotis.importers.persist import save_draft
+from pilotis.plans.draft import CommuneDraft, ParseError
 from pilotis.plans.export import (
     FORMAT,
     VERSION,

@@ -9,8 +9,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from pilotis.importers import registry
-from pilotis.importers.draft import ParseError
 from pilotis.plans import perms
+from pilotis.plans.draft import ParseError
 from pilotis.plans.export import plan_to_json
 from pilotis.plans.models import Fiche, Plan
 from tests.factories import (

@@ -1,4 +1,7 @@
-"""The one place answering "which roles does this user hold in a plan, for which organisations"."""
+"""The one place answering "which roles does this user hold in a plan, for which organisations".
+
+This is the accounts app's public module: other apps ask it (and use its `Role` codes) rather
+than querying memberships themselves (the dependency rule of DESIGN.md)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ from django.db.models import QuerySet
 
 from pilotis.accounts.models import Membership, Role
 from pilotis.plans.models import Fiche, FicheRole, Organisation, Plan
+
+__all__ = ["Role", "STEERING_FICHE_ROLES", "PlanGrants"]  # and the functions below
 
 User = AbstractBaseUser | AnonymousUser | None
 PlanRef = Plan | int
@@ -176,3 +181,40 @@ def grant(
         membership.organisations.add(*own)
     forget(user)
     return membership
+
+
+# --- Who holds a role, plan-wide ------------------------------------------------------------------
+
+
+def pilot_people(plan: PlanRef) -> dict[int, list[str]]:
+    """Names of the people acting as pilots, by organisation id: whom the coordinator calls."""
+    people: dict[int, list[str]] = {}
+    rows = Membership.objects.filter(plan=_plan_id(plan), role=Role.PILOT).values_list(
+        "organisations__id", "user__first_name", "user__last_name", "user__username"
+    )
+    for organisation_id, first, last, username in rows:
+        if organisation_id is not None:
+            people.setdefault(organisation_id, []).append(f"{first} {last}".strip() or username)
+    return people
+
+
+def reachable_pilots(plan_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Active pilots with an e-mail address in these plans: user id → organisation ids.
+
+    Pilot memberships only: a COPIL member or a partner of the same organisation is not asked to
+    fill in a fiche (issue 3). Accounts without an address cannot be reminded.
+    """
+    pilots: dict[int, set[int]] = {}
+    rows = (
+        Membership.objects.filter(
+            plan__in=set(plan_ids),
+            role=Role.PILOT,
+            user__is_active=True,
+            organisations__isnull=False,
+        )
+        .exclude(user__email="")
+        .values_list("user_id", "organisations__id")
+    )
+    for user_id, organisation_id in rows:
+        pilots.setdefault(user_id, set()).add(organisation_id)
+    return pilots

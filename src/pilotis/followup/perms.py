@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 from pilotis.accounts import roles
-from pilotis.accounts.models import Role
 from pilotis.followup.models import Campaign, FicheReport
 from pilotis.plans.models import FicheRole, Plan
 
@@ -53,7 +52,7 @@ def can_view_copil(user: User, campaign: Campaign) -> bool:
 
 
 def _sits_on_copil(user: User, plan_id: int) -> bool:
-    return roles.has_role(user, plan_id, Role.COPIL, Role.COORDINATOR)
+    return roles.has_role(user, plan_id, roles.Role.COPIL, roles.Role.COORDINATOR)
 
 
 def can_decide(user: User, campaign: Campaign) -> bool:
@@ -76,14 +75,14 @@ def steers(user: User, report: FicheReport) -> bool:
     Only the organisations of the user's *pilot* membership count: a COPIL member or a partner
     of the CAF does not edit the CAF's fiches (issue 3).
     """
-    fiche_roles = roles.fiche_roles_of(user, report.fiche, Role.PILOT)
+    fiche_roles = roles.fiche_roles_of(user, report.fiche, roles.Role.PILOT)
     return not fiche_roles.isdisjoint(roles.STEERING_FICHE_ROLES)
 
 
 def reads_every_report(user: User, plan: Plan | int) -> bool:
     """Coordinators, COPIL members and pilots read every fiche's follow-up (the COPIL reviews
     them together, pilots of a contract work side by side); administrators too."""
-    return roles.has_role(user, plan, Role.COORDINATOR, Role.COPIL, Role.PILOT)
+    return roles.has_role(user, plan, roles.Role.COORDINATOR, roles.Role.COPIL, roles.Role.PILOT)
 
 
 def can_view_report(user: User, report: FicheReport) -> bool:
@@ -92,12 +91,12 @@ def can_view_report(user: User, report: FicheReport) -> bool:
     a partner). The dashboard shows partners those fiches only (see partner_fiche_ids)."""
     if reads_every_report(user, report.plan_id):
         return True
-    return bool(roles.fiche_roles_of(user, report.fiche, Role.PARTNER))
+    return bool(roles.fiche_roles_of(user, report.fiche, roles.Role.PARTNER))
 
 
 def partner_fiche_ids(user: User, plan: Plan) -> frozenset[int]:
     """Ids of the plan's fiches naming one of the user's partner organisations."""
-    organisation_ids = roles.organisation_ids_of(user, plan, Role.PARTNER)
+    organisation_ids = roles.organisation_ids_of(user, plan, roles.Role.PARTNER)
     if not organisation_ids:
         return frozenset()
     return frozenset(
@@ -136,14 +135,14 @@ def can_reopen_report(user: User, report: FicheReport) -> bool:
 
 def has_fiches_to_follow(user: User) -> bool:
     """Whether « Mes fiches à suivre » concerns the user: a pilot of at least one plan."""
-    return bool(roles.plan_ids_of(user, Role.PILOT))
+    return bool(roles.plan_ids_of(user, roles.Role.PILOT))
 
 
 def can_use_spreadsheet(user: User, campaign: Campaign) -> bool:
     """Downloading the campaign's spreadsheet and sending it back filled in: coordinators (every
     fiche), pilots (the fiches they steer) and administrators. What each may change in it is
     can_edit_report's, fiche by fiche."""
-    return roles.has_role(user, campaign.plan_id, Role.COORDINATOR, Role.PILOT)
+    return roles.has_role(user, campaign.plan_id, roles.Role.COORDINATOR, roles.Role.PILOT)
 
 
 def can_upload_spreadsheet(user: User, campaign: Campaign) -> bool:

@@ -15,7 +15,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from pilotis.accounts import roles
-from pilotis.accounts.models import Membership, Role
 from pilotis.followup import tracking
 from pilotis.followup.models import Campaign, FicheReport
 from pilotis.plans.models import FicheRole
@@ -104,20 +103,7 @@ def plan_reminders(
         role__in=roles.STEERING_FICHE_ROLES,
     ).values_list("fiche_id", "organisation_id"):
         steering[fiche_id].add(organisation_id)
-    # Pilot memberships only: a COPIL member or a partner of the same organisation is not asked
-    # to fill in the fiche (issue 3). Accounts without an address cannot be reminded.
-    pilots: dict[int, set[int]] = defaultdict(set)
-    for user_id, organisation_id in (
-        Membership.objects.filter(
-            plan__in={c.plan_id for c in campaigns},
-            role=Role.PILOT,
-            user__is_active=True,
-            organisations__isnull=False,
-        )
-        .exclude(user__email="")
-        .values_list("user_id", "organisations__id")
-    ):
-        pilots[user_id].add(organisation_id)
+    pilots = roles.reachable_pilots({c.plan_id for c in campaigns})
     found = tracking.recipients({item: steering[item.report.fiche_id] for item in late}, pilots)
     users = get_user_model().objects.in_bulk(found.keys())
     reminders = [Reminder(users[user_id], items) for user_id, items in found.items()]

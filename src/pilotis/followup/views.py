@@ -24,7 +24,6 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from pilotis.accounts import roles
-from pilotis.accounts.models import Membership, Role
 from pilotis.core.people import person_name
 from pilotis.followup import perms, services, tracking, weights
 from pilotis.followup.forms import (
@@ -172,18 +171,6 @@ class Row:
         return tracking.LATENESS_LABELS.get(self.lateness or "", "")
 
 
-def _pilot_people(plan: Plan) -> dict[int, list[str]]:
-    """Names of the people acting as pilots, by organisation id: whom the coordinator calls."""
-    people: dict[int, list[str]] = {}
-    rows = Membership.objects.filter(plan=plan, role=Role.PILOT).values_list(
-        "organisations__id", "user__first_name", "user__last_name", "user__username"
-    )
-    for organisation_id, first, last, username in rows:
-        if organisation_id is not None:
-            people.setdefault(organisation_id, []).append(f"{first} {last}".strip() or username)
-    return people
-
-
 @login_required
 @require_safe
 def dashboard(request, slug, year):
@@ -239,7 +226,7 @@ def dashboard(request, slug, year):
     missing = tracking.missing_by_organisation(
         [(r.fiche, r.status, [s.organisation_id for s in r.fiche.steering_roles]) for r in rows],
         names,
-        _pilot_people(plan),
+        roles.pilot_people(plan),
     )
     counts = tracking.status_counts(r.status for r in rows)
     can_change = perms.can_change_campaign(request.user, campaign)
@@ -466,7 +453,7 @@ class Todo:
 @require_safe
 def my_fiches(request):
     user = request.user
-    plan_ids = roles.plan_ids_of(user, Role.PILOT)
+    plan_ids = roles.plan_ids_of(user, roles.Role.PILOT)
     open_campaigns = {
         c.plan_id: c
         for c in Campaign.objects.filter(
@@ -476,7 +463,7 @@ def my_fiches(request):
     # One query for every plan: the fiches the user's pilot organisations steer, where a
     # campaign is open (organisation ids are unique across plans).
     organisation_ids = set().union(
-        *(roles.organisation_ids_of(user, plan_id, Role.PILOT) for plan_id in open_campaigns)
+        *(roles.organisation_ids_of(user, plan_id, roles.Role.PILOT) for plan_id in open_campaigns)
     )
     fiches = list(
         Fiche.objects.filter(

@@ -12,7 +12,13 @@ import re
 from dataclasses import dataclass, field
 
 from pilotis.core.text import fold, join_lines, squash, word_set
-from pilotis.importers.draft import (
+from pilotis.importers.organisations import (
+    OrganisationResolver,
+    parse_glossary,
+    split_partners,
+    split_pilots,
+)
+from pilotis.plans.draft import (
     ActionDraft,
     FicheDraft,
     IndicatorDraft,
@@ -23,12 +29,6 @@ from pilotis.importers.draft import (
     SectionDraft,
     Span,
     UnplacedLine,
-)
-from pilotis.importers.organisations import (
-    OrganisationResolver,
-    parse_glossary,
-    split_partners,
-    split_pilots,
 )
 
 FICHE_HEADER = re.compile(r"^\s*Fiche\s+(?:action\s+)?n°\s*(\d+)\s*$", re.IGNORECASE)

@@ -35,8 +35,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pilotis.core.text import fold, join_lines, squash, word_set
-from pilotis.importers.draft import EXTRA_LABELS as EXTRA_LABELS  # codes of `extra`, re-exported
-from pilotis.importers.draft import (
+from pilotis.importers.organisations import OrganisationResolver, split_pilots
+from pilotis.plans.draft import EXTRA_LABELS as EXTRA_LABELS  # codes of `extra`, re-exported
+from pilotis.plans.draft import (
     ActionDraft,
     FicheDraft,
     IndicatorDraft,
@@ -48,7 +49,6 @@ from pilotis.importers.draft import (
     Span,
     UnplacedLine,
 )
-from pilotis.importers.organisations import OrganisationResolver, split_pilots
 
 LEVELS = ["Axe", "Objectif opérationnel"]
 

@@ -77,7 +77,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pilotis.core.text import fold, squash
-from pilotis.importers.draft import (
+from pilotis.importers.organisations import REFERENCE, OrganisationResolver
+from pilotis.plans.draft import (
     ActionDraft,
     CommuneDraft,
     FicheDraft,
@@ -90,7 +91,6 @@ from pilotis.importers.draft import (
     Span,
     UnplacedLine,
 )
-from pilotis.importers.organisations import REFERENCE, OrganisationResolver
 
 # --- markup -------------------------------------------------------------------------------
 

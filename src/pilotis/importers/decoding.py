@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pilotis.importers.draft import ParseError
+from pilotis.plans.draft import ParseError
 
 _MAGIC = {
     b"%PDF": "un PDF",

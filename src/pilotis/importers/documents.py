@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import math
 import statistics
-import threading
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
 
-from pilotis.importers.draft import ParseError
+from pilotis.core import pdfium as pdfium_lock
+from pilotis.plans.draft import ParseError
 
 # The parsers were written against text converted from PDF: one line of the page per line, blank
 # lines where the page leaves vertical space, indentation kept, and a trailing space where the
@@ -54,9 +54,7 @@ def extract_text(data: bytes, filename: str) -> str | None:
 
 # --- PDF -----------------------------------------------------------------------------------
 
-# PDFium is not thread-safe, not even across documents: every call into it goes through this
-# lock (web workers may import in threads).
-_PDFIUM_LOCK = threading.Lock()
+_PDFIUM_LOCK = pdfium_lock.LOCK
 
 # PDFium reports a hyphen that ends a line as U+0002 (and, in its own text, U+FFFE).
 _HYPHEN_MARKS = {0x02: "-", 0xFFFE: "-"}

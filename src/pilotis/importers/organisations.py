@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.utils.text import slugify
 
 from pilotis.core.text import fold, squash
-from pilotis.importers.draft import OrganisationDraft
+from pilotis.plans.draft import OrganisationDraft
 
 # Organisations met in health contracts of Occitanie, with the spellings and acronyms they go by.
 # A document's own glossary completes this table (full names of acronyms it defines).

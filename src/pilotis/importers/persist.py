@@ -13,17 +13,17 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from pilotis.core import history
-from pilotis.core.text import fold
-from pilotis.importers.draft import (
-    FicheDraft,
+from pilotis.importers.programmes import ProgrammeRef, programme_for
+from pilotis.plans.draft import (
     OrganisationDraft,
     ParseError,
     PlanDraft,
     ReviewFlag,
-    RoleDraft,
     Span,
+    fiche_search_text,
+    ordered_roles,
+    role_organisation_key,
 )
-from pilotis.importers.programmes import ProgrammeRef, programme_for
 from pilotis.plans.models import (
     ACTION_ORIGIN_KEY,
     Action,
@@ -149,36 +149,6 @@ def check_draft(draft: PlanDraft) -> list[str]:
     return problems
 
 
-def fiche_search_text(fiche: FicheDraft, organisations: Mapping[str, OrganisationDraft]) -> str:
-    """The folded text the fiche search runs on: every text of the fiche, each piece once."""
-    pieces: list[str] = [
-        fiche.number,
-        fiche.title,
-        fiche.context,
-        fiche.strategic_objective,
-        *fiche.operational_objectives,
-        *(a.text for a in fiche.actions),
-        # Extras in key order: PostgreSQL's jsonb does not keep the order keys were written in.
-        *(str(a.extra[k]) for a in fiche.actions for k in sorted(a.extra)),
-        # Result indicators then monitoring ones, as exported, so a round trip keeps the text.
-        *(i.text for i in sorted(fiche.indicators, key=lambda i: i.kind != "result")),
-        fiche.public,
-        *fiche.programmes,
-    ]
-    for role in ordered_roles(fiche):
-        pieces.append(role.as_written)
-        org = organisations.get(role_organisation_key(role))
-        if org:
-            pieces += [org.name, org.acronym]
-    pieces += [str(fiche.extra[k]) for k in sorted(fiche.extra)]
-    seen: dict[str, None] = {}
-    for piece in pieces:
-        folded = fold(piece or "")
-        if folded:
-            seen.setdefault(folded, None)
-    return " ".join(seen)
-
-
 def flag_to_dict(flag: ReviewFlag) -> dict[str, Any]:
     """How a review flag is stored in Fiche.review_flags (and exported)."""
     first, last = span_lines(flag.span)
@@ -190,16 +160,6 @@ def span_lines(span: Span | None) -> tuple[int | None, int | None]:
     if span is None:
         return None, None
     return span.first_line or None, span.last_line or None
-
-
-def ordered_roles(fiche: FicheDraft) -> list[RoleDraft]:
-    """Pilots then partners: the order an export lists them, so export → import is a no-op."""
-    return fiche.pilots + fiche.partners
-
-
-def role_organisation_key(role: RoleDraft) -> str:
-    """The organisation key of a role; a role the parser left unresolved gets a slug of its text."""
-    return role.organisation or slugify(fold(role.as_written))[:80] or "inconnue"
 
 
 def keyed_by_occurrence(keys: Iterable[Hashable]) -> list[tuple[Hashable, int]]:

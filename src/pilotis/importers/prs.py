@@ -57,7 +57,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pilotis.core.text import fold, join_lines, squash, word_set
-from pilotis.importers.draft import (
+from pilotis.plans.draft import (
     FicheDraft,
     ParseError,
     PlanDraft,

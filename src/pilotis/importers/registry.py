@@ -9,7 +9,7 @@ from pathlib import PurePath
 from pilotis.importers import carcassonne, confluences, cpts, prs
 from pilotis.importers.decoding import decode_text
 from pilotis.importers.documents import extract_text
-from pilotis.importers.draft import ParseError, PlanDraft
+from pilotis.plans.draft import ParseError, PlanDraft
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pilotis.importers.draft import FIELD_LABELS, PlanDraft, Span
 from pilotis.importers.persist import KINDS, ImportSummary, KindCounts
+from pilotis.plans.draft import FIELD_LABELS, PlanDraft, Span
 
 # (label, feminine) per kind: past participles agree with the noun ("3 fiches créées").
 KIND_LABELS: dict[str, tuple[str, bool]] = {

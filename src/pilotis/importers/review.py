@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.text import slugify
 
 from pilotis.core.text import fold, squash
-from pilotis.importers.draft import (
+from pilotis.plans.draft import (
     FIELD_LABELS,
     FicheDraft,
     OrganisationDraft,

@@ -8,7 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from pilotis.importers.draft import (
+from pilotis.plans.draft import (
     FIELD_LABELS,
     ActionDraft,
     FicheDraft,
@@ -16,8 +16,8 @@ from pilotis.importers.draft import (
     OrganisationDraft,
     RoleDraft,
     Span,
+    fiche_search_text,
 )
-from pilotis.importers.persist import fiche_search_text
 from pilotis.plans.models import Fiche, Plan
 
 # What the edit form changes: the fiche's texts, not its place in the plan nor its parts.

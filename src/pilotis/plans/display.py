@@ -12,7 +12,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from pilotis.core.text import fold
-from pilotis.importers.draft import EXTRA_LABELS, EXTRA_LINE_ITEMS, FIELD_LABELS
+from pilotis.plans.draft import EXTRA_LABELS, EXTRA_LINE_ITEMS, FIELD_LABELS
 
 
 @dataclass

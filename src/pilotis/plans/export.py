@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q
 
-from pilotis.importers.draft import (
+from pilotis.plans.draft import (
     ActionDraft,
     CommuneDraft,
     FicheDraft,

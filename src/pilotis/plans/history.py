@@ -11,8 +11,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from pilotis.importers.draft import EXTRA_LABELS, FIELD_LABELS
 from pilotis.plans.content import RESTORED_FIELDS, field_label
+from pilotis.plans.draft import EXTRA_LABELS, FIELD_LABELS
 from pilotis.plans.models import (
     Action,
     Fiche,

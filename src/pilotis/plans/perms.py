@@ -18,7 +18,6 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from pilotis.accounts import roles
-from pilotis.accounts.models import Role
 from pilotis.plans.models import Fiche, FicheRole, Plan
 
 User = AbstractBaseUser | AnonymousUser | None
@@ -28,9 +27,9 @@ COORDINATORS_GROUP = "coordinateurs"
 _GROUP_CACHE_ATTR = "_pilotis_in_coordinators_group"
 
 # Members holding one of these roles read the whole plan, published or not.
-WHOLE_PLAN_READERS = (Role.COORDINATOR, Role.COPIL, Role.PILOT)
+WHOLE_PLAN_READERS = (roles.Role.COORDINATOR, roles.Role.COPIL, roles.Role.PILOT)
 # Who reads a fiche's history: those who steer the plan, not the pilots of one fiche.
-HISTORY_READERS = (Role.COORDINATOR, Role.COPIL)
+HISTORY_READERS = (roles.Role.COORDINATOR, roles.Role.COPIL)
 
 
 # --- Reading --------------------------------------------------------------------------------------
@@ -47,7 +46,7 @@ def can_read_whole_plan(user: User, plan: Plan) -> bool:
 
 
 def _partner_organisation_ids(user: User, plan: Plan | int) -> frozenset[int]:
-    return roles.organisation_ids_of(user, plan, Role.PARTNER)
+    return roles.organisation_ids_of(user, plan, roles.Role.PARTNER)
 
 
 def can_view_fiche(user: User, fiche: Fiche) -> bool:
@@ -85,7 +84,7 @@ def visible_fiches_filter(user: User, prefix: str = "") -> Q:
     whole = [p for r in WHOLE_PLAN_READERS for p in roles.plan_ids_of(user, r)]
     if whole:
         readable |= Q(**{f"{plan_field}_id__in": sorted(set(whole))})
-    partner_plans = roles.plan_ids_of(user, Role.PARTNER)
+    partner_plans = roles.plan_ids_of(user, roles.Role.PARTNER)
     organisation_ids = sorted(
         {o for p in partner_plans for o in _partner_organisation_ids(user, p)}
     )

@@ -1,4 +1,4 @@
-"""URLs of the plan pages, the search and the import."""
+"""URLs of the plan pages and the search (the import pages are the importers' own)."""
 
 from django.urls import path
 
@@ -9,8 +9,6 @@ app_name = "plans"
 urlpatterns = [
     path("", views.index, name="index"),
     path("recherche/", views.search, name="search"),
-    # Before "plans/<slug>/" so that "import" is never read as a plan identifier.
-    path("plans/import/", views.import_document, name="import"),
     path("plans/<slug:slug>/", views.overview, name="overview"),
     path("plans/<slug:slug>/export.json", views.export_json, name="export_json"),
     path("plans/<slug:slug>/rapport-import/", views.import_report, name="import_report"),

@@ -24,8 +24,8 @@ def charts_png(charts: Sequence[Chart], scale: float = SCALE) -> list[bytes]:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    # PDFium is not thread-safe: every call into it goes through the importers' lock.
-    from pilotis.importers.documents import _PDFIUM_LOCK
+    # PDFium is not thread-safe: every call into it goes through the shared lock.
+    from pilotis.core.pdfium import LOCK as _PDFIUM_LOCK
 
     rules = ["body { margin: 0 } svg { display: block }"]
     pages = []

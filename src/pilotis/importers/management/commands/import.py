@@ -8,9 +8,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from pilotis.importers import registry
-from pilotis.importers.draft import ParseError
 from pilotis.importers.persist import save_draft
 from pilotis.importers.report import report_lines, summary_lines
+from pilotis.plans.draft import ParseError
 from pilotis.plans.export import json_source_sha256
 
 

@@ -11,12 +11,12 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from pilotis.accounts.models import Membership
+from pilotis.accounts import roles
 from pilotis.importers import registry
-from pilotis.importers.draft import ParseError
 from pilotis.importers.persist import save_draft
 from pilotis.importers.report import plural, summary_lines
 from pilotis.plans import crosslinks
+from pilotis.plans.draft import ParseError
 from pilotis.plans.models import Plan
 from pilotis.plans.perms import COORDINATORS_GROUP
 
@@ -133,8 +133,6 @@ class Command(BaseCommand):
             self.stdout.write(f"Le compte « {USERNAME} » rejoint le groupe « {GROUP} ».")
         # Coordinator of every plan, so that the demo can invite members to any of them.
         for plan in Plan.objects.order_by("title"):
-            _, created = Membership.objects.get_or_create(
-                user=user, plan=plan, role=Membership.Role.COORDINATOR
-            )
-            if created:
+            if roles.Role.COORDINATOR not in roles.roles_of(user, plan):
+                roles.grant(user, plan, roles.Role.COORDINATOR)
                 self.stdout.write(f"Le compte « {USERNAME} » coordonne « {plan.title} ».")

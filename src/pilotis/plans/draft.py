@@ -1,9 +1,16 @@
-"""Plain-data drafts produced by the parsers, before anything touches the database."""
+"""The plan as plain data (`PlanDraft`): what every way in produces — document readers, the plan
+spreadsheet, the JSON export, the editor — before one transaction writes it; and the French
+vocabulary of its fields. Pure: no database."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+
+from django.utils.text import slugify
+
+from pilotis.core.text import fold
 
 
 @dataclass(frozen=True)
@@ -228,3 +235,46 @@ class PlanDraft:
 
 class ParseError(ValueError):
     """The document cannot be read as a plan; the message is French and names where and why."""
+
+
+# --- Derived from a draft: how the plan is searched and its roles ordered ----------------------
+
+
+def fiche_search_text(fiche: FicheDraft, organisations: Mapping[str, OrganisationDraft]) -> str:
+    """The folded text the fiche search runs on: every text of the fiche, each piece once."""
+    pieces: list[str] = [
+        fiche.number,
+        fiche.title,
+        fiche.context,
+        fiche.strategic_objective,
+        *fiche.operational_objectives,
+        *(a.text for a in fiche.actions),
+        # Extras in key order: PostgreSQL's jsonb does not keep the order keys were written in.
+        *(str(a.extra[k]) for a in fiche.actions for k in sorted(a.extra)),
+        # Result indicators then monitoring ones, as exported, so a round trip keeps the text.
+        *(i.text for i in sorted(fiche.indicators, key=lambda i: i.kind != "result")),
+        fiche.public,
+        *fiche.programmes,
+    ]
+    for role in ordered_roles(fiche):
+        pieces.append(role.as_written)
+        org = organisations.get(role_organisation_key(role))
+        if org:
+            pieces += [org.name, org.acronym]
+    pieces += [str(fiche.extra[k]) for k in sorted(fiche.extra)]
+    seen: dict[str, None] = {}
+    for piece in pieces:
+        folded = fold(piece or "")
+        if folded:
+            seen.setdefault(folded, None)
+    return " ".join(seen)
+
+
+def ordered_roles(fiche: FicheDraft) -> list[RoleDraft]:
+    """Pilots then partners: the order an export lists them, so export → import is a no-op."""
+    return fiche.pilots + fiche.partners
+
+
+def role_organisation_key(role: RoleDraft) -> str:
+    """The organisation key of a role; a role the parser left unresolved gets a slug of its text."""
+    return role.organisation or slugify(fold(role.as_written))[:80] or "inconnue"

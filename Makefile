@@ -26,6 +26,10 @@ demo: install
 	PILOTIS_DEBUG=true $(BIN)/pilotis migrate --noinput
 	PILOTIS_DEBUG=true $(BIN)/pilotis seed_demo
 	PILOTIS_DEBUG=true $(BIN)/pilotis demo_campaign
+	@# Observatory (issue 14): the demo plans' departments (Aude, Ariège, Tarn-et-Garonne; their
+	@# region's figures come with them), each plan's perimeter, the indicators and the seeds' figures.
+	PILOTIS_DEBUG=true $(BIN)/pilotis geo load --departement 11 09 82
+	PILOTIS_DEBUG=true $(BIN)/pilotis geo perimeters
 	PILOTIS_DEBUG=true $(BIN)/pilotis runserver 127.0.0.1:8000
 
 test: install-test

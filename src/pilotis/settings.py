@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "pilotis.api",
     "pilotis.followup",
     "pilotis.reports",
+    "pilotis.observatory",
 ]
 
 MIDDLEWARE = [

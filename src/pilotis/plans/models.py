@@ -46,6 +46,8 @@ class Plan(models.Model):
         CLS = "cls", "Contrat local de santé"
         CPTS = "cpts", "Projet de santé de CPTS"
         PRS_SCHEME = "prs_scheme", "Schéma territorial de santé (PRS)"
+        # A local health plan, a city health workshop (atelier santé ville)…
+        OTHER = "other", "Autre plan (plan local de santé, atelier santé ville…)"
 
     slug = models.SlugField("identifiant", max_length=80, unique=True)
     kind = models.CharField("type", max_length=16, choices=Kind.choices)
@@ -74,6 +76,9 @@ class Plan(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Bumped by every change the plan editor makes to the plan's own fields, its sections or its
+    # organisations: a form posted with an older version is refused (someone changed it meanwhile).
+    version = models.PositiveIntegerField("version", default=1, editable=False)
 
     history = Records(excluded_fields=["source_sha256"])
 
@@ -207,6 +212,9 @@ class Fiche(Provenance):
     # Bumped by every change of the fiche's content (edit form, restore, import): a form posted
     # with an older version was filled in before someone else's change and is refused.
     version = models.PositiveIntegerField("version", default=1, editable=False)
+    # An archived element leaves the current plan and later campaigns, but keeps its past reports
+    # (a removal is refused once follow-up data hangs on it).
+    archived = models.BooleanField("archivée", default=False)
 
     objects = FicheQuerySet.as_manager()
     # The search text is derived from the other fields: recording it would double the history.
@@ -305,6 +313,7 @@ class Action(Provenance):
     position = models.PositiveSmallIntegerField(default=0)
     # Format-specific details kept as written (e.g. a CPTS calendar counted from its ACI contract).
     extra = models.JSONField("autres précisions", default=dict, blank=True)
+    archived = models.BooleanField("archivée", default=False)
 
     history = Records()
 
@@ -331,6 +340,7 @@ class FicheIndicator(Provenance):
     action_letters = models.JSONField("actions visées", default=list, blank=True)
     text = models.TextField("indicateur")
     position = models.PositiveSmallIntegerField(default=0)
+    archived = models.BooleanField("archivé", default=False)
 
     history = Records()
 

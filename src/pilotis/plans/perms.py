@@ -8,6 +8,12 @@ not see the plan at all (its existence is not revealed), and with 403 a member l
 for this page or fiche: `ensure_*` below apply that rule.
 
 Writing. Content, publication and history restores: the plan's coordinators and administrators.
+The plan editor (sections, fiches, actions, pilots, indicators, organisations) likewise: the
+coordinators of *this* plan — coordinating another plan gives no right here.
+
+Creating a plan: every signed-in, active account. Accounts exist only by invitation or by an
+administrator's hand, so this is no open door; a new plan is unpublished (read by its members
+alone) and its creator becomes its coordinator. See docs/plan-editor.md.
 """
 
 from __future__ import annotations
@@ -113,6 +119,17 @@ def can_view_history(user: User, plan: Plan) -> bool:
 def can_edit_plan_content(user: User, plan: Plan) -> bool:
     """Edit the fiches' content and restore earlier versions: the plan's coordinators."""
     return roles.is_coordinator(user, plan)
+
+
+def can_edit_plan(user: User, plan: Plan) -> bool:
+    """Write the plan in the editor (its fields, sections, fiches and their parts, organisations):
+    the coordinators of this plan and administrators."""
+    return roles.is_coordinator(user, plan)
+
+
+def can_create_plan(user: User) -> bool:
+    """Create a new plan from nothing: any signed-in, active account (it becomes coordinator)."""
+    return user is not None and user.is_authenticated and user.is_active
 
 
 def can_publish(user: User, plan: Plan) -> bool:

@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from pilotis.plans import views, views_content, views_data, views_links
+from pilotis.plans import views, views_content, views_data, views_editor, views_links
 
 app_name = "plans"
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("recherche/", views.search, name="search"),
+    # Before "plans/<slug>/" so that "nouveau" is never read as a plan identifier.
+    path("plans/nouveau/", views_editor.plan_create, name="plan_create"),
     path("plans/<slug:slug>/", views.overview, name="overview"),
     path("plans/<slug:slug>/export.json", views.export_json, name="export_json"),
     path("plans/<slug:slug>/rapport-import/", views.import_report, name="import_report"),
@@ -43,5 +45,62 @@ urlpatterns = [
         "plans/<slug:slug>/fiches/<str:number>/liens/ajouter/",
         views_links.add_link,
         name="add_link",
+    ),
+    # The plan editor (coordinators of the plan).
+    path("plans/<slug:slug>/editeur/", views_editor.plan_editor, name="editor"),
+    path("plans/<slug:slug>/editeur/plan/", views_editor.plan_settings, name="plan_settings"),
+    path(
+        "plans/<slug:slug>/editeur/sections/ajouter/", views_editor.section_add, name="section_add"
+    ),
+    path(
+        "plans/<slug:slug>/editeur/sections/<int:pk>/modifier/",
+        views_editor.section_edit,
+        name="section_edit",
+    ),
+    path(
+        "plans/<slug:slug>/editeur/sections/<int:pk>/<str:operation>/",
+        views_editor.section_action,
+        name="section_action",
+    ),
+    path("plans/<slug:slug>/editeur/fiches/ajouter/", views_editor.fiche_add, name="fiche_add"),
+    path(
+        "plans/<slug:slug>/editeur/fiches/<str:number>/",
+        views_editor.fiche_parts,
+        name="fiche_parts",
+    ),
+    path(
+        "plans/<slug:slug>/editeur/fiches/<str:number>/supprimer/",
+        views_editor.fiche_remove,
+        name="fiche_remove",
+    ),
+    path(
+        "plans/<slug:slug>/editeur/fiches/<str:number>/<str:part>/ajouter/",
+        views_editor.fiche_part_add,
+        name="fiche_part_add",
+    ),
+    path(
+        "plans/<slug:slug>/editeur/fiches/<str:number>/actions/<int:pk>/modifier/",
+        views_editor.action_edit,
+        name="action_edit",
+    ),
+    path(
+        "plans/<slug:slug>/editeur/fiches/<str:number>/indicateurs/<int:pk>/modifier/",
+        views_editor.indicator_edit,
+        name="indicator_edit",
+    ),
+    path(
+        "plans/<slug:slug>/editeur/fiches/<str:number>/<str:part>/<int:pk>/<str:operation>/",
+        views_editor.fiche_part_action,
+        name="fiche_part_action",
+    ),
+    path(
+        "plans/<slug:slug>/editeur/organisations/",
+        views_editor.organisations_editor,
+        name="organisations_editor",
+    ),
+    path(
+        "plans/<slug:slug>/editeur/organisations/<slug:key>/",
+        views_editor.organisation_edit,
+        name="organisation_edit",
     ),
 ]

@@ -9,6 +9,7 @@ from pathlib import PurePath
 from pilotis.importers import carcassonne, confluences, cpts, prs
 from pilotis.importers.decoding import decode_text
 from pilotis.importers.documents import extract_text
+from pilotis.importers.spreadsheets import is_spreadsheet, parse_spreadsheet
 from pilotis.plans.draft import ParseError, PlanDraft
 
 
@@ -58,6 +59,8 @@ def parse_document(data: bytes, filename: str) -> PlanDraft:
     name = PurePath(filename).name or "document"
     if name.lower().endswith(".json"):
         return _parse_json(data, name)
+    if is_spreadsheet(name):
+        return parse_spreadsheet(data, name)
     # Parsers read text laid out line by line; a PDF or DOCX is turned into such text first, and
     # provenance line numbers then refer to the lines of that text.
     text = extract_text(data, name)

@@ -217,9 +217,7 @@ def _apply(
         if name == "pilots":
             role = "copilot" if fiche.pilotage_label == "co-pilotage" else "pilot"
         kept = [r for r in fiche.roles if (r.role == "partner") == (name == "pilots")]
-        new_roles = [
-            RoleDraft(role, text, _organisation_for(text, organisations)) for text in lines
-        ]
+        new_roles = [RoleDraft(role, text, organisation_for(text, organisations)) for text in lines]
         fiche.roles = new_roles + kept if name == "pilots" else kept + new_roles
     elif name == "operational_objectives":
         fiche.operational_objectives = [squash(x) for x in typed.splitlines() if squash(x)]
@@ -247,7 +245,7 @@ def _apply(
         setattr(fiche, name, text)
 
 
-def _organisation_for(text: str, organisations: dict[str, OrganisationDraft]) -> str:
+def organisation_for(text: str, organisations: dict[str, OrganisationDraft]) -> str:
     """The organisation a typed name designates: a known spelling, else a new organisation."""
     folded = fold(text)
     for org in organisations.values():

@@ -15,11 +15,16 @@ from pilotis.core.text import fold
 
 @dataclass(frozen=True)
 class Span:
-    """Provenance of an element: the document and its first and last line (1-based, inclusive)."""
+    """Provenance of an element: the document and its first and last line (1-based, inclusive).
+
+    For a spreadsheet, the lines are the rows of the sheet `sheet` (empty for a text document or
+    a CSV file).
+    """
 
     document: str
     first_line: int
     last_line: int
+    sheet: str = ""
 
 
 @dataclass

@@ -13,6 +13,7 @@ urlpatterns = [
     path("plans/nouveau/", views_editor.plan_create, name="plan_create"),
     path("plans/<slug:slug>/", views.overview, name="overview"),
     path("plans/<slug:slug>/export.json", views.export_json, name="export_json"),
+    path("plans/<slug:slug>/tableur.xlsx", views.export_xlsx, name="export_xlsx"),
     path("plans/<slug:slug>/rapport-import/", views.import_report, name="import_report"),
     path("plans/<slug:slug>/organisations/", views.organisations, name="organisations"),
     path(

@@ -22,6 +22,7 @@ from pilotis.plans.models import (
     Organisation,
     Plan,
 )
+from pilotis.plans.spreadsheet import plan_to_xlsx
 
 PILOT_ROLES = [FicheRole.Role.PILOT, FicheRole.Role.COPILOT]
 SEARCH_LIMIT = 100
@@ -288,6 +289,19 @@ def export_json(request, slug):
     # The same text as `pilotis export`, so a downloaded file and a command's output compare equal.
     response = HttpResponse(plan_to_json(plan), content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{plan.slug}.json"'
+    return response
+
+
+@require_safe
+def export_xlsx(request, slug):
+    plan = get_object_or_404(Plan, slug=slug)
+    perms.ensure_can_read_whole_plan(request.user, plan)
+    # The plan spreadsheet (docs/plan-spreadsheet.md): edited, it imports back through the review.
+    response = HttpResponse(
+        plan_to_xlsx(plan_to_dict(plan)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{plan.slug}.xlsx"'
     return response
 
 

@@ -114,6 +114,17 @@ EXTRA_LABELS: dict[str, str] = {
     "means": "Moyens",
     "budget": "Budget",
     "funding": "Financements mobilisables",
+    # Of a fiche from the Territoires en Transitions spreadsheet (importers.tet).
+    "funders": "Financeurs",
+    "governance": "Instances de gouvernance",
+    "lead_service": "Direction ou service pilote",
+    "lead_person": "Personne pilote",
+    "elected_referent": "Élu·e référent·e",
+    "citizen_participation": "Participation citoyenne",
+    "status": "Statut",
+    "priority": "Niveau de priorité",
+    "start_date": "Date de début",
+    "end_date": "Date de fin",
     # What it is filed under (PRS scheme).
     "themes": "Thèmes associés",
     "pathways": "Parcours associés",
@@ -142,6 +153,7 @@ EXTRA_LINE_ITEMS = frozenset(
         "actors",
         "means",
         "details",
+        "funders",
     }
 )
 

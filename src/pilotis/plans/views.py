@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from pilotis.core.text import fold
 from pilotis.plans import display, perms, views_links
-from pilotis.plans.export import plan_to_json
+from pilotis.plans.export import plan_to_dict, plan_to_json
 from pilotis.plans.models import (
     Action,
     Fiche,

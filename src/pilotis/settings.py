@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "pilotis.followup",
     "pilotis.reports",
     "pilotis.observatory",
+    "pilotis.directory",
 ]
 
 MIDDLEWARE = [
@@ -191,6 +192,11 @@ OTP_TOTP_ISSUER = "Pilotis"
 
 # Invitations by e-mail: how long the link works.
 INVITATION_DAYS = env_int("PILOTIS_INVITATION_DAYS", 7)
+
+# Directory of resources: an entry not verified for this many months is listed for the
+# coordinator; a verification link sent to a structure stays valid this many days.
+DIRECTORY_STALE_MONTHS = env_int("PILOTIS_DIRECTORY_STALE_MONTHS", 12)
+DIRECTORY_LINK_DAYS = env_int("PILOTIS_DIRECTORY_LINK_DAYS", 30)
 if INVITATION_DAYS < 1:
     raise ImproperlyConfigured("PILOTIS_INVITATION_DAYS doit valoir au moins 1.")
 

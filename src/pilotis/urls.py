@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("pilotis.api.urls")),
     path("", include("pilotis.followup.urls")),
     path("", include("pilotis.reports.urls")),
+    path("", include("pilotis.directory.urls")),
 ]

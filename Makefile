@@ -30,6 +30,7 @@ demo: install
 	@# region's figures come with them), each plan's perimeter, the indicators and the seeds' figures.
 	PILOTIS_DEBUG=true $(BIN)/pilotis geo load --departement 11 09 82
 	PILOTIS_DEBUG=true $(BIN)/pilotis geo perimeters
+	PILOTIS_DEBUG=true $(BIN)/pilotis observatory figures
 	PILOTIS_DEBUG=true $(BIN)/pilotis runserver 127.0.0.1:8000
 
 test: install-test

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from pilotis.observatory import api, loading
 from pilotis.observatory.models import PlanPerimeter, Territory
 from pilotis.plans import models as pm
@@ -65,12 +63,3 @@ def test_existing_perimeter_kept_and_custom_one_replaces_it(aude):
     perimeter = api.perimeter_of(plan)
     assert perimeter.level == "perimeter" and perimeter.commune_count == 2
     assert perimeter.population == 46031 + 11789
-
-
-@pytest.mark.django_db
-def test_plans_do_not_import_the_observatory():
-    import pathlib
-
-    plans = pathlib.Path(pm.__file__).parent
-    for path in plans.rglob("*.py"):
-        assert "pilotis.observatory" not in path.read_text(), path

@@ -120,7 +120,10 @@ class ImportBatch(models.Model):
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    imported_at = models.DateTimeField("importé le", auto_now_add=True)
+    imported_at = models.DateTimeField("déposé le", auto_now_add=True)
+    # The file as uploaded: kept while its mapping is being confirmed, and as provenance after.
+    data = models.BinaryField("contenu", blank=True, default=b"")
+    applied = models.BooleanField("appliqué", default=False)
     observation_count = models.PositiveIntegerField("observations", default=0)
 
     class Meta:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from pilotis.core.text import fold, join_lines, squash, word_set
+from pilotis.importers.common import deadline_years
 from pilotis.importers.organisations import (
     OrganisationResolver,
     parse_glossary,
@@ -653,7 +654,7 @@ class CarcassonneParser:
         actions = []
         for position, action in enumerate(fiche.actions):
             deadline_text = squash(" ".join(action["deadline"]))
-            years = _deadline_years(deadline_text, start_year)
+            years = deadline_years(deadline_text, start_year)
             if not years:
                 flags.append(
                     ReviewFlag(
@@ -710,19 +711,6 @@ _STATE_LABELS = {
     "tail": "après la grille d'avancement",
     "indicators": "indicateurs",
 }
-
-
-def _deadline_years(text: str, start_year: int | None) -> list[int]:
-    """ "Années 1, 2, 3, 4 et 5" -> [1, 2, 3, 4, 5]; "2024" with start 2024 -> [1]."""
-    text = re.sub(r"O\s*/\s*N", "", text)
-    years: list[int] = []
-    for token in re.findall(r"\d+", text):
-        value = int(token)
-        if value >= 2000 and start_year:
-            value = value - start_year + 1
-        if 1 <= value <= 10 and value not in years:
-            years.append(value)
-    return sorted(years)
 
 
 def _paragraphs(lines: list[str], parser: CarcassonneParser) -> str:

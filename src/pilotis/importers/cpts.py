@@ -77,6 +77,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pilotis.core.text import fold, squash
+from pilotis.importers.common import split_outside_parens as _split_outside_parens
 from pilotis.importers.organisations import REFERENCE, OrganisationResolver
 from pilotis.plans.draft import (
     ActionDraft,
@@ -1656,22 +1657,6 @@ class CptsParser:
 def _percent(text: str) -> float | None:
     match = re.match(r"^\s*(\d+(?:[.,]\d+)?)\s*%\s*$", text or "")
     return float(match.group(1).replace(",", ".")) if match else None
-
-
-def _split_outside_parens(text: str, sep: str) -> list[str]:
-    out, depth, current = [], 0, []
-    for char in text:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth = max(0, depth - 1)
-        if char == sep and depth == 0:
-            out.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    out.append("".join(current))
-    return out
 
 
 # Inside a line, a gap of two spaces or more between words: a table's column gap once a PDF is

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.utils.text import slugify
 
 from pilotis.core.text import fold, squash
+from pilotis.importers.common import split_outside_parens as _split_outside_parens
 from pilotis.plans.draft import OrganisationDraft
 
 # Organisations met in health contracts of Occitanie, with the spellings and acronyms they go by.
@@ -259,22 +260,6 @@ def split_partners(text: str) -> list[str]:
     return [
         squash(p).strip(" .") for p in _split_outside_parens(text, ",") if squash(p).strip(" .")
     ]
-
-
-def _split_outside_parens(text: str, sep: str) -> list[str]:
-    out, depth, current = [], 0, []
-    for char in text:
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth = max(0, depth - 1)
-        if char == sep and depth == 0:
-            out.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    out.append("".join(current))
-    return out
 
 
 def parse_glossary(lines: list[str]) -> dict[str, str]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from pilotis.importers import carcassonne, confluences, cpts, prs
+from pilotis.importers import carcassonne, confluences, cpts, general, prs
 from pilotis.importers.decoding import decode_text
 from pilotis.importers.documents import extract_text
 from pilotis.importers.spreadsheets import is_spreadsheet, parse_spreadsheet
@@ -54,8 +54,14 @@ def detect_format(text: str) -> Format | None:
     return next((f for f in FORMATS if f.detect(text)), None)
 
 
-def parse_document(data: bytes, filename: str) -> PlanDraft:
-    """Parse an uploaded document into a PlanDraft, or raise ParseError with a French message."""
+def parse_document(
+    data: bytes, filename: str, label_mapping: dict[str, str] | None = None
+) -> PlanDraft:
+    """Parse an uploaded document into a PlanDraft, or raise ParseError with a French message.
+
+    A document no known layout recognises goes to the general reader; `label_mapping`
+    (canonical label -> field code) corrects how that reader takes the document's labels.
+    """
     name = PurePath(filename).name or "document"
     if name.lower().endswith(".json"):
         return _parse_json(data, name)
@@ -68,12 +74,9 @@ def parse_document(data: bytes, filename: str) -> PlanDraft:
         text = decode_text(data, name)
     fmt = detect_format(text)
     if fmt is None:
-        raise ParseError(
-            f"Le document « {name} » n'est pas reconnu comme un plan importable : il n'a la "
-            "forme d'aucun des formats connus. Formats reconnus : "
-            + " ; ".join(f.label for f in FORMATS)
-            + "."
-        )
+        # A DOCX is read again from its XML, its tables as tables.
+        docx = data if data.startswith((b"PK\x03\x04", b"PK\x05\x06")) else None
+        return general.read(text, name, data=docx, mapping=label_mapping)
     draft = fmt.parse(text, name)
     if not draft.fiches:
         # A plan is its fiches: a document cut before them is not worth a plan of sections only.

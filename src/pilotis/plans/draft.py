@@ -104,6 +104,8 @@ EXTRA_LABELS: dict[str, str] = {
     "key_figures": "Chiffres-clés",
     "citizen_voice": "Parole de citoyen",
     # How it is carried out.
+    "modalities": "Modalités de mise en œuvre",
+    "territory": "Territoire concerné",
     "pilots": "Pilotes de l’action",
     "working_group": "Groupe de travail",
     "actors": "Acteurs concernés",

@@ -165,3 +165,49 @@ def test_status_outside_the_list_is_kept_and_flagged():
     fiche = parse_document(xlsx(rows), "plan.xlsx").fiches[0]
     assert fiche.extra["status"] == "Presque fini"
     assert "Statut « Presque fini »" in fiche.flags[0].message
+
+
+@pytest.mark.django_db
+def test_a_coordinator_imports_the_template_and_sees_axes_fiches_pilots_budget_and_funders(
+    client, settings, tmp_path
+):
+    import re
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pilotis.plans.models import Fiche, Plan
+    from tests.factories import UserFactory
+
+    settings.VAR_DIR = tmp_path
+    client.force_login(UserFactory(coordinator=True))
+    document = SimpleUploadedFile("CLS de test.xlsx", xlsx())
+    preview = client.post("/plans/import/", {"step": "preview", "document": document})
+    assert preview.status_code == 200
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", preview.content.decode()))
+    assert "la confirmation crée 3 sections et 3 fiches" in page
+    assert Plan.objects.count() == 0  # the review first
+    token = re.search(r'name="token" value="([0-9a-f]+)"', preview.content.decode()).group(1)
+    confirmed = client.post("/plans/import/", {"step": "confirm", "token": token})
+    assert confirmed.status_code == 302
+    plan = Plan.objects.get(slug="cls-de-test")
+    assert [s.title for s in plan.sections.all()] == [
+        "Prévention et promotion de la santé",
+        "Nutrition",
+        "Accès aux soins",
+    ]
+    fiche = Fiche.objects.get(plan=plan, number="1")
+    assert fiche.roles.filter(role="partner").count() == 3
+    page = client.get(fiche.get_absolute_url()).content.decode()
+    for text in (
+        "Développer les ateliers cuisine",
+        "CCAS de Test",
+        "Mairie (service santé, CCAS)",
+        "Budget",
+        "7\u202f500,50\u00a0€ HT",
+        "Financeurs",
+        "ARS : 5\u202f000\u00a0€ HT",
+        "Niveau de priorité",
+        "15/01/2025",
+        "Recruter une diététicienne",
+    ):
+        assert text in page, text

@@ -7,6 +7,7 @@ from datetime import date
 
 from openpyxl import Workbook
 
+from pilotis.core.cells import xlsx_value
 from pilotis.importers.tet import COLUMNS
 
 HEADERS = [h for _, h in COLUMNS]
@@ -80,7 +81,7 @@ def workbook(rows: list[list], headers: list[str] | None = None) -> Workbook:
     for r, values in enumerate(rows, start=4):
         for c, value in enumerate(values, start=1):
             if value is not None:
-                sheet.cell(r, c).value = value
+                xlsx_value(sheet.cell(r, c), value)
     return book
 
 

@@ -66,6 +66,11 @@ def where(filename: str, sheet: str, row: int | None = None, col: int | None = N
     return text
 
 
+def thousands(n: int) -> str:
+    """12345 → « 12 345 » (narrow no-break space, as French typography wants)."""
+    return f"{n:,}".replace(",", "\u202f")
+
+
 def is_empty(value: Value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -160,6 +165,8 @@ def _merges(archive: zipfile.ZipFile, path: str) -> list[str]:
 
 def _read_sheet(ws, archive: zipfile.ZipFile, filename: str, first_data_row: int) -> Sheet:
     name = ws.title
+    # The size a sheet declares may be wrong (or a lie): read every row it holds.
+    ws.reset_dimensions()
     rows: list[tuple[int, list[Value]]] = []
     filled = 0
     for number, cells in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), start=1):
@@ -169,9 +176,10 @@ def _read_sheet(ws, archive: zipfile.ZipFile, filename: str, first_data_row: int
         filled += 1
         if filled > MAX_ROWS:
             raise ParseError(
-                f"La feuille « {name} » du fichier « {filename} » a plus de {MAX_ROWS:,} lignes "
-                f"remplies (ligne {number} atteinte) : un plan en compte quelques centaines. "
-                "Vérifiez qu’il s’agit bien du bon fichier, ou découpez-le.".replace(",", "\u202f")
+                f"La feuille « {name} » du fichier « {filename} » a plus de "
+                f"{thousands(MAX_ROWS)} lignes remplies (ligne {thousands(number)} atteinte) : "
+                "un plan en compte quelques centaines. Vérifiez qu’il s’agit bien du bon "
+                "fichier, ou découpez-le."
             )
         while values and is_empty(values[-1]):
             values.pop()
@@ -193,9 +201,9 @@ def _cell_value(cell, filename: str, sheet: str, row: int, col: int) -> Value:
     if isinstance(value, str):
         if len(value) > MAX_CELL_CHARS:
             raise ParseError(
-                f"{where(filename, sheet, row, col)} : la cellule contient {len(value):,} "
-                f"caractères, au-delà des {MAX_CELL_CHARS:,} qu’une cellule de tableur peut "
-                "contenir.".replace(",", "\u202f")
+                f"{where(filename, sheet, row, col)} : la cellule contient "
+                f"{thousands(len(value))} caractères, au-delà des {thousands(MAX_CELL_CHARS)} "
+                "qu’une cellule de tableur peut contenir."
             )
         return value
     if isinstance(value, time):
@@ -263,7 +271,9 @@ def read_csv(data: bytes, filename: str) -> Sheet:
         if ";" in second:
             delimiter = ";"
     rows: list[tuple[int, list[Value]]] = []
-    csv.field_size_limit(MAX_CELL_CHARS + 1)
+    # Long fields are read, then refused below with their row and column (a process-wide
+    # setting, raised only: the csv module's default of 128 KiB would fail without saying where).
+    csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for values in reader:
@@ -273,16 +283,15 @@ def read_csv(data: bytes, filename: str) -> Sheet:
             for col, value in enumerate(values):
                 if len(value) > MAX_CELL_CHARS:
                     raise ParseError(
-                        f"{where(filename, '', number, col)} : la valeur fait {len(value):,} "
-                        f"caractères, au-delà des {MAX_CELL_CHARS:,} qu’une cellule de tableur "
-                        "peut contenir.".replace(",", "\u202f")
+                        f"{where(filename, '', number, col)} : la valeur fait "
+                        f"{thousands(len(value))} caractères, au-delà des "
+                        f"{thousands(MAX_CELL_CHARS)} qu’une cellule de tableur peut contenir."
                     )
             if len(rows) >= MAX_ROWS:
                 raise ParseError(
-                    f"Le fichier « {filename} » a plus de {MAX_ROWS:,} lignes remplies (ligne "
-                    f"{number} atteinte) : un plan en compte quelques centaines.".replace(
-                        ",", "\u202f"
-                    )
+                    f"Le fichier « {filename} » a plus de {thousands(MAX_ROWS)} lignes remplies "
+                    f"(ligne {thousands(number)} atteinte) : un plan en compte quelques "
+                    "centaines."
                 )
             values = [v if v.strip() else None for v in values[:MAX_COLUMNS]]
             while values and values[-1] is None:

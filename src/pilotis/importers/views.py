@@ -47,7 +47,7 @@ KIND_LABELS = {kind: label.capitalize() for kind, (label, _feminine) in REPORT_L
 
 class UploadForm(forms.Form):
     document = forms.FileField(
-        label="Document du contrat",
+        label="Document du contrat ou tableur du plan",
         error_messages={
             "required": "Choisissez le document à importer.",
             "empty": "Le fichier envoyé est vide.",

@@ -5,7 +5,12 @@ BIN := $(VENV)/bin
 SEEDS ?= $(or $(PILOTIS_SEEDS_DIR),../shared/seeds)
 export PILOTIS_SEEDS_DIR := $(abspath $(SEEDS))
 
-.PHONY: demo test quality install install-test run clean
+.PHONY: demo test quality install install-test browser-deps run clean
+
+# The few browser tests drive Debian's chromium (never a downloaded browser) and inject axe-core
+# from npm (tests/browser/package.json). Missing, they fail with this message rather than skip.
+CHROMIUM ?= /usr/bin/chromium
+AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +25,17 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	touch $@
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install-test: $(VENV)/.installed-test browser-deps
+
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@command -v npm >/dev/null || { echo "npm manque pour installer axe-core (tests dans le navigateur) : apt-get install npm"; exit 1; }
+	cd tests/browser && npm ci --no-audit --no-fund --silent
+	touch $@
+
+browser-deps: $(AXE)
+	@if [ ! -x "$(CHROMIUM)" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium) >/dev/null || true; fi
+	@test -x "$(CHROMIUM)" || { echo "Chromium manque ($(CHROMIUM)) : les tests dans le navigateur échoueront. Installez le paquet Debian : apt-get install chromium (ou CHROMIUM=/chemin make test)."; exit 1; }
 
 demo: install
 	PILOTIS_DEBUG=true $(BIN)/pilotis migrate --noinput
@@ -34,7 +49,7 @@ demo: install
 	PILOTIS_DEBUG=true $(BIN)/pilotis runserver 127.0.0.1:8000
 
 test: install-test
-	PILOTIS_DEBUG=true $(BIN)/pytest
+	PILOTIS_DEBUG=true PILOTIS_CHROMIUM=$(CHROMIUM) $(BIN)/pytest
 
 quality: install-test
 	$(BIN)/ruff format --check src tests bench

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "pilotis.reports",
     "pilotis.observatory",
     "pilotis.directory",
+    "pilotis.home",
 ]
 
 MIDDLEWARE = [

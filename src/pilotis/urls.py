@@ -18,6 +18,7 @@ urlpatterns = [
         name="admin_login_redirect",
     ),
     path("admin/", admin.site.urls),
+    path("", include("pilotis.home.urls")),
     path("", include("pilotis.accounts.urls")),
     # Before the plan pages: "plans/import/" is not a plan.
     path("", include("pilotis.importers.urls")),

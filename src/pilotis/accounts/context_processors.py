@@ -9,7 +9,11 @@ from pilotis.accounts import roles
 def _members_url(request) -> str:
     """Link to the current plan's members, for its coordinators; empty elsewhere."""
     match = request.resolver_match
-    slug = match.kwargs.get("slug") if match and match.namespace in {"plans", "accounts"} else None
+    slug = (
+        match.kwargs.get("slug")
+        if match and match.namespace in {"plans", "accounts", "followup", "reports"}
+        else None
+    )
     if not slug or not roles.is_coordinator_by_slug(request.user, slug):
         return ""
     return reverse("accounts:members", args=[slug])

@@ -48,7 +48,7 @@ api = PilotisAPI(
     description=DESCRIPTION,
     urls_namespace="api-v1",
     auth=READ_AUTH,
-    docs_url="/docs",
+    docs_url=None,  # pilotis.api.docs serves the documentation page, in French
     openapi_url="/openapi.json",
     parser=errors.JsonOnlyParser(),
 )

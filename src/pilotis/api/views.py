@@ -18,7 +18,7 @@ def _context(request, form: TokenForm, **extra) -> dict:
         "title": "Mes jetons d'API",
         "form": form,
         "tokens": ApiToken.objects.filter(user=request.user),
-        "docs_url": reverse("api-v1:openapi-view"),
+        "docs_url": reverse("api:docs"),
         "breadcrumb_data": {
             "links": [{"url": reverse("accounts:account"), "title": "Mon compte"}],
             "current": "Mes jetons d'API",

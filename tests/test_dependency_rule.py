@@ -17,7 +17,13 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src" / "pilotis"
 
 # What any app may import from another, besides `plans` and `core`.
-PUBLIC_MODULES = {"accounts.roles", "observatory.api", "directory.api", "governance.api"}
+PUBLIC_MODULES = {
+    "accounts.roles",
+    "followup.api",
+    "observatory.api",
+    "directory.api",
+    "governance.api",
+}
 # Apps that read from all the others.
 READ_ALL = {"reports", "api"}
 

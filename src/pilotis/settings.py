@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "pilotis.observatory",
     "pilotis.directory",
     "pilotis.home",
+    "pilotis.governance",
 ]
 
 MIDDLEWARE = [

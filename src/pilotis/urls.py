@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("pilotis.followup.urls")),
     path("", include("pilotis.reports.urls")),
     path("", include("pilotis.directory.urls")),
+    path("", include("pilotis.governance.urls")),
 ]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from dsfr.forms import DsfrBoundField, DsfrDjangoTemplates
-from dsfr.utils import dsfr_input_class_attr
 
-from pilotis.core.cells import xml_safe
+from pilotis.core.forms import Dsfr, NoControlCharacters
 from pilotis.directory.models import Category, Public, Resource
 from pilotis.directory.tabular import split_list
 from pilotis.plans.models import Fiche, Organisation, Plan
@@ -15,19 +13,7 @@ from pilotis.plans.models import Fiche, Organisation, Plan
 DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d"]
 
 
-class Dsfr:
-    """DSFR markup for any form (django-dsfr's DsfrBaseForm, usable with a ModelForm too)."""
-
-    template_name = "dsfr/form_snippet.html"
-    bound_field_class = DsfrBoundField
-    default_renderer = DsfrDjangoTemplates
-
-    def dsfr(self) -> None:
-        for visible in self.visible_fields():
-            dsfr_input_class_attr(visible)
-
-
-class ResourceForm(Dsfr, forms.ModelForm):
+class ResourceForm(NoControlCharacters, Dsfr, forms.ModelForm):
     publics = forms.MultipleChoiceField(
         label="Publics", choices=Public.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -112,9 +98,6 @@ class ResourceForm(Dsfr, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name, value in list(cleaned.items()):
-            if isinstance(value, str) and xml_safe(value) != value:
-                self.add_error(name, "Ce texte contient un caractère de contrôle invisible.")
         low, high = cleaned.get("age_min"), cleaned.get("age_max")
         if low is not None and high is not None and low > high:
             self.add_error("age_max", "L’âge maximum est inférieur à l’âge minimum.")

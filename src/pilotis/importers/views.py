@@ -22,7 +22,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from pilotis.accounts import roles
-from pilotis.importers import registry
+from pilotis.core.text import squash
+from pilotis.importers import labelmaps, registry
+from pilotis.importers.general.labels import FIELDS as LABEL_FIELDS
+from pilotis.importers.models import LabelMapping
 from pilotis.importers.persist import save_draft
 from pilotis.importers.report import KIND_LABELS as REPORT_LABELS
 from pilotis.importers.review import (
@@ -137,6 +140,10 @@ def import_document(request):
         return _import_confirm(request)
     if step == "correct":
         return _import_correct(request)
+    if step == "relabel":
+        return _import_relabel(request)
+    if step == "save_labels":
+        return _import_save_labels(request)
     if step == "cancel":
         _discard_pending(request)
         messages.info(request, "Import annulé : rien n’a été enregistré.")
@@ -152,10 +159,22 @@ def import_document(request):
         sha256 = from_export or hashlib.sha256(data).hexdigest()
         try:
             preview = _preview_context(data, upload.name, sha256, {}, request.user)
+            saved = _saved_mapping_for(preview["draft"])
+            if saved is not None:
+                # A document of a shape a coordinator already mapped: read it that way.
+                preview = _preview_context(
+                    data, upload.name, sha256, {}, request.user, label_mapping=saved.mapping
+                )
+                preview["saved_mapping"] = saved
         except ParseError as exc:
             context["parse_error"] = str(exc)
         else:
             token = _store_pending(request, data, upload.name, sha256)
+            if saved is not None:
+                pending = request.session[PENDING_KEY]
+                pending["label_mapping"] = dict(saved.mapping)
+                pending["mapping_name"] = saved.name
+                request.session[PENDING_KEY] = pending
             return _render_preview(request, preview, token)
     status = 400 if request.method == "POST" else 200
     return render(request, "importers/import.html", context, status=status)
@@ -171,9 +190,34 @@ def _check_may_replace(user, draft: PlanDraft) -> None:
         )
 
 
-def _preview_context(data: bytes, filename: str, sha256: str, corrections: dict, user) -> dict:
+def _parse(data: bytes, filename: str, label_mapping: dict | None) -> PlanDraft:
+    """The document read, with the coordinator's label mapping when there is one."""
+    if label_mapping:
+        return registry.parse_document(data, filename, label_mapping=label_mapping)
+    return registry.parse_document(data, filename)
+
+
+def _saved_mapping_for(draft: PlanDraft) -> LabelMapping | None:
+    """The saved label mapping that fits a document the general reader read, if any."""
+    signature = labelmaps.signature(draft)
+    if not signature:
+        return None
+    saved = LabelMapping.objects.only("pk", "labels")
+    best = labelmaps.best_fit(signature, ((m.pk, m.labels) for m in saved))
+    return LabelMapping.objects.get(pk=best) if best is not None else None
+
+
+def _preview_context(
+    data: bytes,
+    filename: str,
+    sha256: str,
+    corrections: dict,
+    user,
+    label_mapping: dict | None = None,
+) -> dict:
     """Everything the preview shows; raises ParseError when the document cannot be imported."""
-    draft = apply_corrections(registry.parse_document(data, filename), corrections)
+    parsed = _parse(data, filename, label_mapping)
+    draft = apply_corrections(parsed, corrections)
     _check_may_replace(user, draft)
     # A dry run writes then rolls back: the preview tells exactly what confirming will
     # create, update or delete, and a draft the database would refuse fails here already.
@@ -210,6 +254,9 @@ def _preview_context(data: bytes, filename: str, sha256: str, corrections: dict,
             for c in draft.extra.get("corrections", [])
         ],
         "title": f"Aperçu de l’import — {draft.title}",
+        "labels_read": labelmaps.labels_read(draft),
+        "label_fields": list(LABEL_FIELDS.items()),
+        "label_mapping": label_mapping or {},
     }
 
 
@@ -241,7 +288,12 @@ def _import_correct(request):
     corrections.setdefault(number, {})[name] = request.POST.get("value", "")
     try:
         context = _preview_context(
-            data, pending["filename"], pending["sha256"], corrections, request.user
+            data,
+            pending["filename"],
+            pending["sha256"],
+            corrections,
+            request.user,
+            label_mapping=pending.get("label_mapping"),
         )
     except CorrectionError as exc:
         context = _preview_context(
@@ -250,6 +302,7 @@ def _import_correct(request):
             pending["sha256"],
             pending.get("corrections", {}),
             request.user,
+            label_mapping=pending.get("label_mapping"),
         )
         context["correction_error"] = str(exc)
         return _render_preview(request, context, pending["token"], status=400)
@@ -263,6 +316,72 @@ def _import_correct(request):
     return _render_preview(request, context, pending["token"])
 
 
+def _import_relabel(request):
+    """Read one label of the document as another field, everywhere in the document."""
+    pending, data = _pending_or_expired(request)
+    if pending is None:
+        messages.error(request, "Cet aperçu a expiré : envoyez de nouveau le document.")
+        return redirect("importers:import")
+    mapping = dict(pending.get("label_mapping") or {})
+    canonical = request.POST.get("label", "")
+    field = request.POST.get("field", "")
+    args = (data, pending["filename"], pending["sha256"], pending.get("corrections", {}))
+    try:
+        draft = _parse(data, pending["filename"], mapping)
+        new_mapping = labelmaps.reassign(draft, mapping, canonical, field)
+        context = _preview_context(*args, request.user, label_mapping=new_mapping)
+    except CorrectionError as exc:
+        context = _preview_context(*args, request.user, label_mapping=mapping)
+        context["correction_error"] = str(exc)
+        return _render_preview(request, context, pending["token"], status=400)
+    except ParseError as exc:
+        _discard_pending(request)
+        messages.error(request, f"Le document n’a pas pu être importé : {exc}")
+        return redirect("importers:import")
+    pending["label_mapping"] = new_mapping
+    request.session[PENDING_KEY] = pending
+    label = next(e["label"] for e in labelmaps.labels_read(draft) if e["canonical"] == canonical)
+    context["correction_done"] = (
+        f"La rubrique « {label} » est maintenant lue comme « {LABEL_FIELDS[field]} » "
+        "dans tout le document."
+    )
+    return _render_preview(request, context, pending["token"])
+
+
+def _import_save_labels(request):
+    """Remember how this document's labels are read, for the next document of its shape."""
+    pending, data = _pending_or_expired(request)
+    if pending is None:
+        messages.error(request, "Cet aperçu a expiré : envoyez de nouveau le document.")
+        return redirect("importers:import")
+    mapping = pending.get("label_mapping") or {}
+    args = (data, pending["filename"], pending["sha256"], pending.get("corrections", {}))
+    try:
+        context = _preview_context(*args, request.user, label_mapping=mapping)
+    except ParseError as exc:
+        _discard_pending(request)
+        messages.error(request, f"Le document n’a pas pu être importé : {exc}")
+        return redirect("importers:import")
+    draft = context["draft"]
+    if not labelmaps.labels_read(draft):
+        context["correction_error"] = (
+            "Ce document a un modèle connu : il n’a pas de rubriques à retenir."
+        )
+        return _render_preview(request, context, pending["token"], status=400)
+    name = squash(request.POST.get("name", ""))[:200] or f"Rubriques de « {pending['filename']} »"
+    LabelMapping.objects.create(
+        name=name,
+        labels=labelmaps.signature(draft),
+        mapping=labelmaps.full_mapping(draft),
+        saved_by=request.user,
+    )
+    context["correction_done"] = (
+        f"Correspondance « {name} » enregistrée : le prochain document de même forme sera lu "
+        "ainsi sans correction."
+    )
+    return _render_preview(request, context, pending["token"])
+
+
 def _import_confirm(request):
     pending, data = _pending_or_expired(request)
     if pending is None:
@@ -271,7 +390,7 @@ def _import_confirm(request):
     try:
         # Parsing is pure and deterministic: parsing again saves exactly what the preview showed,
         # without trusting anything the browser sends back but the corrections kept server-side.
-        draft = registry.parse_document(data, pending["filename"])
+        draft = _parse(data, pending["filename"], pending.get("label_mapping"))
         draft = apply_corrections(draft, pending.get("corrections", {}))
         _check_may_replace(request.user, draft)
         # One transaction, all or nothing, recorded in the history with the coordinator's name.

@@ -116,8 +116,10 @@ def build_fiche(raw: RawFiche, ctx: Context) -> FicheDraft:
             if code in ("description", "modalities"):
                 step_candidates += [(e, rubric) for e in _item_entries(entries) if e.item]
             _extra(fiche, code, entries)
-        else:  # an unknown label: kept under its own name
+        else:  # an unknown label (or one the coordinator keeps): kept under its own name
             _extra(fiche, rubric.label[:80], entries)
+            if rubric.match is not None:
+                continue
             _flag(
                 fiche,
                 "extra",

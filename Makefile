@@ -46,7 +46,8 @@ demo: install
 	PILOTIS_DEBUG=true $(BIN)/pilotis geo load --departement 11 09 82
 	PILOTIS_DEBUG=true $(BIN)/pilotis geo perimeters
 	PILOTIS_DEBUG=true $(BIN)/pilotis observatory figures
-	PILOTIS_DEBUG=true $(BIN)/pilotis runserver 127.0.0.1:8000
+	# The server and a background-task worker (report files, imports): Ctrl+C stops both.
+	PILOTIS_DEBUG=true $(BIN)/pilotis demo_server 127.0.0.1:8000
 
 test: install-test
 	PILOTIS_DEBUG=true PILOTIS_CHROMIUM=$(CHROMIUM) $(BIN)/pytest

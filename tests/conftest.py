@@ -70,6 +70,15 @@ def smtp(settings):
 
 
 @pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    """Background tasks run at once, in the test's process and transaction (django-tasks).
+
+    tests/core/test_worker.py starts a real worker process on the database backend instead.
+    """
+    settings.TASKS = {"default": {"BACKEND": settings.TASKS_BACKENDS["immediate"]}}
+
+
+@pytest.fixture(autouse=True)
 def report_cache(settings, request):
     """Each test renders its reports afresh: a cache in memory, its own (reports.files)."""
     settings.CACHES = {

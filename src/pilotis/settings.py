@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "simple_history",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     "pilotis.core",
     "pilotis.accounts",
     "pilotis.plans",
@@ -121,6 +123,24 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": env_int("PILOTIS_REPORT_CACHE_ENTRIES", 500)},
     },
 }
+
+# Background tasks (django-tasks, the backport of Django 6's django.tasks): report files, imports
+# and reminders run in `pilotis db_worker`, out of the web request. The database backend needs no
+# broker; "immediate" runs a task at once in the process that asks for it (tests, scripts).
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+_tasks_backend = env_str("PILOTIS_TASKS_BACKEND", "database")
+if _tasks_backend not in TASKS_BACKENDS:
+    raise ImproperlyConfigured(
+        f"PILOTIS_TASKS_BACKEND vaut « {_tasks_backend} » : valeurs possibles "
+        + ", ".join(TASKS_BACKENDS)
+        + "."
+    )
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[_tasks_backend], "QUEUES": ["default"]}}
+# A task still queued after this many seconds means that no worker is running: the page says so.
+PILOTIS_WORKER_WAIT_SECONDS = env_int("PILOTIS_WORKER_WAIT_SECONDS", 20)
 
 # django-axes first: it refuses to even check the password of a locked-out client.
 AUTHENTICATION_BACKENDS = [

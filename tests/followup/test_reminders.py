@@ -159,3 +159,23 @@ def test_demonstration_campaigns_are_never_chased(smtp, base_url, plan, people, 
     output = run()
     assert smtp.messages == []
     assert "Carcassonne" not in output
+
+
+def test_with_a_worker_the_reminders_are_a_background_task(
+    smtp, settings, base_url, plan, people, late_campaign
+):
+    """The command queues the task and returns; the worker sends (django-tasks)."""
+    from pilotis.core.models import Job
+    from pilotis.followup import tasks
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    output = run()
+    job = Job.objects.get(kind="reminders")
+    assert f"Relances confiées au service de tâches de fond (tâche {job.pk})" in output
+    assert smtp.messages == [] and job.status == Job.Status.QUEUED
+    assert run() == output and Job.objects.count() == 1  # a second run joins the queued one
+    tasks.remind_late_pilots.call(str(job.pk))  # what the worker does
+    job.refresh_from_db()
+    assert job.status == Job.Status.READY and job.result["failed"] == 0
+    assert len(smtp.messages) == 2
+    assert ["out", "2 courriels envoyés sur 2."] in job.result["lines"]

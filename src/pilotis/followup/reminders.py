@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import smtplib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -124,3 +125,63 @@ def render(reminder: Reminder, today: date) -> EmailMessage:
     body = render_to_string("followup/email/reminder_body.txt", context)
     subject = f"Pilotis : {n} fiche{'s' if n > 1 else ''} à transmettre pour le suivi annuel"
     return EmailMessage(subject=subject, body=body, to=[reminder.user.email])
+
+
+# What a run of the reminders says, line by line: ("out" | "err" | "warn", text).
+Say = Callable[[str, str], None]
+
+
+def _s(n: int) -> str:
+    """French plural mark: none for 0 and 1."""
+    return "s" if n > 1 else ""
+
+
+def remind(today: date, days: int, plan_slug: str | None, dry_run: bool, say: Say) -> int:
+    """Send (or, dry, list) the reminders due today; the number of e-mails that failed."""
+    campaigns = list(campaigns_to_chase(today, days, plan_slug))
+    if not campaigns:
+        say("out", "Aucune campagne ouverte n’arrive à échéance : personne à relancer.")
+        return 0
+    to_send, unreached = plan_reminders(campaigns, today, days)
+    failed = 0
+    for reminder in to_send:
+        user = reminder.user
+        name = user.get_full_name() or user.get_username()
+        n = len(reminder.fiches)
+        fiches = f"{n} fiche{_s(n)}"
+        if dry_run:
+            say("out", f"Enverrait à {user.email} ({name}) : {fiches}")
+            for item in reminder.fiches:
+                say(
+                    "out",
+                    f"  - {item.campaign.plan.title}, {item.campaign.year_label} : "
+                    f"fiche n°{item.fiche.number} — {item.fiche.title} "
+                    f"({item.report.get_status_display().lower()}, "
+                    f"{item.lateness_label.lower()}) {item.url}",
+                )
+            continue
+        try:
+            render(reminder, today).send()
+        except (smtplib.SMTPException, OSError) as exc:
+            failed += 1
+            say("err", f"Échec de l’envoi à {user.email} ({name}) : {exc}")
+        else:
+            say("out", f"Envoyé à {user.email} ({name}) : {fiches}")
+    for item in unreached:
+        say(
+            "warn",
+            f"Personne à relancer pour la fiche n°{item.fiche.number} "
+            f"({item.campaign.plan.title}, {item.campaign.year_label}) : aucun compte "
+            "de pilote avec une adresse électronique pour ses organisations.",
+        )
+    count, sent = len(to_send), len(to_send) - failed
+    if dry_run:
+        would = "aurait été envoyé" if count < 2 else "auraient été envoyés"
+        say("out", f"Simulation : {count} courriel{_s(count)} {would}, rien n’est parti.")
+    else:
+        say("out", f"{sent} courriel{_s(sent)} envoyé{_s(sent)} sur {count}.")
+    return failed
+
+
+def failure_message(failed: int) -> str:
+    return f"{failed} courriel{_s(failed)} {'n’ont' if failed > 1 else 'n’a'} pas pu partir."

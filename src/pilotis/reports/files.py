@@ -5,6 +5,11 @@ members all download the same file before the meeting. The key is a digest of th
 (every figure, text and date it shows, the « produced on » day included), of the format and of
 the renderers' own code and templates: new data, a correction or a new Pilotis version gives a
 new key, never a stale file.
+
+Files are rendered by a background task (reports.tasks), never in a web request. The store is
+Django's file-based cache, which writes each file to a temporary file in the same folder and
+renames it into place: a render that fails or is killed half-way leaves no partial file under the
+key, and the next request starts it again.
 """
 
 from __future__ import annotations
@@ -38,6 +43,16 @@ def key(report: object, fmt: str) -> str:
     """The cache key of `report` rendered as `fmt`: frozen dataclasses repr every field."""
     text = f"{renderers_digest()}\x1f{fmt}\x1f{report!r}"
     return f"pilotis-report:{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def cached(report: object, fmt: str) -> bytes | None:
+    """The file of `report` in `fmt` if it was rendered already, else None."""
+    return caches[CACHE_ALIAS].get(key(report, fmt))
+
+
+def stored(name: str) -> bytes | None:
+    """The file kept under the key `name` (see `key`), if it is still kept."""
+    return caches[CACHE_ALIAS].get(name)
 
 
 def rendered(report: object, fmt: str, render: Callable[[object], bytes]) -> bytes:

@@ -19,4 +19,8 @@ urlpatterns = [
         views.final_file,
         name="final_file",
     ),
+    path("rapports/preparation/<uuid:job_id>/", views.job, name="job"),
+    path("rapports/preparation/<uuid:job_id>/etat/", views.job_status, name="job_status"),
+    path("rapports/preparation/<uuid:job_id>/fichier/", views.job_file, name="job_file"),
+    path("rapports/preparation/<uuid:job_id>/relancer/", views.job_retry, name="job_retry"),
 ]

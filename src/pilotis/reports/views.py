@@ -1,33 +1,25 @@
-"""Pages and downloads of the reports: check rights, load the plan once, build, render."""
+"""Pages and downloads of the reports: check rights, load the plan once, build; files come from
+the store of rendered reports or from a background job (reports.tasks), whose page follows it."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
+from pilotis.core import jobs
+from pilotis.core.models import Job
 from pilotis.followup import perms as followup_perms
 from pilotis.plans.models import Plan
-from pilotis.reports import files, perms, render_docx, render_pdf, render_xlsx
+from pilotis.reports import files, perms, tasks
 from pilotis.reports.loader import load_plan_data
 from pilotis.reports.model import AnnualReport, FinalReport, annual_report, final_report
-
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-ANNUAL_RENDERERS = {
-    "pdf": render_pdf.annual_pdf,
-    "docx": render_docx.annual_docx,
-    "xlsx": render_xlsx.annual_xlsx,
-}
-FINAL_RENDERERS = {"pdf": render_pdf.final_pdf, "docx": render_docx.final_docx}
+from pilotis.reports.tasks import ANNUAL_RENDERERS, CONTENT_TYPES, FINAL_RENDERERS
 
 
 def _plan(request, slug: str) -> Plan:
@@ -62,6 +54,14 @@ def _download(content: bytes, fmt: str, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
+
+
+def _file_or_job(request, plan: Plan, report, ask: tasks.Request) -> HttpResponse:
+    """The file when it is ready, else the page of the job that prepares it."""
+    content, job = tasks.request_file(report, ask, request.user)
+    if content is not None:
+        return _download(content, ask.fmt, report.filename)
+    return redirect("reports:job", job.pk)
 
 
 def _crumbs(plan: Plan, *links: tuple[str, str], current: str) -> dict:
@@ -101,8 +101,8 @@ def annual(request, slug, year):
 def annual_file(request, slug, year, fmt):
     if fmt not in ANNUAL_RENDERERS:
         raise Http404("Format inconnu.")
-    _, report = _annual(request, slug, year)
-    return _download(files.rendered(report, fmt, ANNUAL_RENDERERS[fmt]), fmt, report.filename)
+    plan, report = _annual(request, slug, year)
+    return _file_or_job(request, plan, report, tasks.Request(plan.pk, tasks.ANNUAL, fmt, year))
 
 
 @login_required
@@ -126,5 +126,81 @@ def final(request, slug):
 def final_file(request, slug, fmt):
     if fmt not in FINAL_RENDERERS:
         raise Http404("Format inconnu.")
-    _, report = _final(request, slug)
-    return _download(files.rendered(report, fmt, FINAL_RENDERERS[fmt]), fmt, report.filename)
+    plan, report = _final(request, slug)
+    return _file_or_job(request, plan, report, tasks.Request(plan.pk, tasks.FINAL, fmt))
+
+
+def _job(request, job_id) -> tuple[Job, Plan, tasks.Request]:
+    """A report job, if the user may read the reports of its plan."""
+    job = get_object_or_404(Job, pk=job_id, kind=tasks.KIND)
+    ask = tasks.Request.of(job.params)
+    plan = get_object_or_404(Plan, pk=ask.plan_id)
+    return job, _plan(request, plan.slug), ask
+
+
+def _report_url(plan: Plan, ask: tasks.Request) -> str:
+    if ask.report == tasks.ANNUAL:
+        return reverse("reports:annual", args=[plan.slug, ask.year])
+    return reverse("reports:final", args=[plan.slug])
+
+
+def _job_context(job: Job, plan: Plan, ask: tasks.Request) -> dict:
+    return {
+        "job": job,
+        "plan": plan,
+        "fmt_label": tasks.FORMAT_LABELS[ask.fmt],
+        "stale": job.is_stale(),
+        "no_worker": job.waits_for_a_worker(),
+        "report_url": _report_url(plan, ask),
+    }
+
+
+@login_required
+@require_safe
+def job(request, job_id):
+    """The page of a file being prepared: its state, refreshed until the file is offered."""
+    job, plan, ask = _job(request, job_id)
+    context = _job_context(job, plan, ask)
+    report_title = "Rapport annuel" if ask.report == tasks.ANNUAL else "Évaluation finale"
+    context.update(
+        title=f"{job.title} — {plan.title}",
+        breadcrumb_data=_crumbs(
+            plan, (context["report_url"], report_title), current="Préparation du fichier"
+        ),
+    )
+    return render(request, "reports/job.html", context)
+
+
+@login_required
+@require_safe
+def job_status(request, job_id):
+    """The state block of the job page alone, fetched again by the page's script."""
+    job, plan, ask = _job(request, job_id)
+    return render(request, "reports/_job_status.html", _job_context(job, plan, ask))
+
+
+@login_required
+@require_safe
+def job_file(request, job_id):
+    """The file a finished job produced; if the store dropped it, prepare it again."""
+    job, plan, ask = _job(request, job_id)
+    if job.status != Job.Status.READY:
+        return redirect("reports:job", job.pk)
+    content = files.stored(job.result["cache_key"])
+    if content is None:
+        if ask.report == tasks.ANNUAL:
+            return redirect("reports:annual_file", plan.slug, ask.year, ask.fmt)
+        return redirect("reports:final_file", plan.slug, ask.fmt)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[ask.fmt])
+    response["Content-Disposition"] = f'attachment; filename="{job.result["filename"]}"'
+    return response
+
+
+@login_required
+@require_POST
+def job_retry(request, job_id):
+    """Start a failed or interrupted job again."""
+    job, _, _ = _job(request, job_id)
+    if not job.can_retry:
+        return redirect("reports:job", job.pk)
+    return redirect("reports:job", jobs.retry(job, tasks.render_report, request.user).pk)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import smtplib
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone, translation
 
-from pilotis.followup import reminders, tracking
+from pilotis.followup import reminders, tasks, tracking
 from pilotis.plans.models import Plan
 
 
@@ -44,62 +42,33 @@ class Command(BaseCommand):
             raise CommandError("--days doit être positif ou nul.")
         if plan and not Plan.objects.filter(slug=plan).exists():
             raise CommandError(f"Aucun plan n’a l’identifiant « {plan} ».")
-        # French dates and labels, whatever the locale cron runs with.
+        # French dates and labels, whatever the locale cron runs with (the task sets its own).
         with translation.override(settings.LANGUAGE_CODE):
             self._remind(plan, dry_run, days)
 
     def _remind(self, plan: str | None, dry_run: bool, days: int) -> None:
-        today = timezone.localdate()
-        campaigns = list(reminders.campaigns_to_chase(today, days, plan))
-        if not campaigns:
-            self.stdout.write("Aucune campagne ouverte n’arrive à échéance : personne à relancer.")
-            return
-        to_send, unreached = reminders.plan_reminders(campaigns, today, days)
-        failed = 0
-        for reminder in to_send:
-            user = reminder.user
-            name = user.get_full_name() or user.get_username()
-            n = len(reminder.fiches)
-            fiches = f"{n} fiche{_s(n)}"
-            if dry_run:
-                self.stdout.write(f"Enverrait à {user.email} ({name}) : {fiches}")
-                for item in reminder.fiches:
-                    self.stdout.write(
-                        f"  - {item.campaign.plan.title}, {item.campaign.year_label} : "
-                        f"fiche n°{item.fiche.number} — {item.fiche.title} "
-                        f"({item.report.get_status_display().lower()}, "
-                        f"{item.lateness_label.lower()}) {item.url}"
-                    )
-                continue
-            try:
-                reminders.render(reminder, today).send()
-            except (smtplib.SMTPException, OSError) as exc:
-                failed += 1
-                self.stderr.write(f"Échec de l’envoi à {user.email} ({name}) : {exc}")
-            else:
-                self.stdout.write(f"Envoyé à {user.email} ({name}) : {fiches}")
-        for item in unreached:
-            self.stdout.write(
-                self.style.WARNING(
-                    f"Personne à relancer pour la fiche n°{item.fiche.number} "
-                    f"({item.campaign.plan.title}, {item.campaign.year_label}) : aucun compte "
-                    "de pilote avec une adresse électronique pour ses organisations."
-                )
-            )
-        count, sent = len(to_send), len(to_send) - failed
         if dry_run:
-            would = "aurait été envoyé" if count < 2 else "auraient été envoyés"
+            reminders.remind(timezone.localdate(), days, plan, dry_run=True, say=self._say)
+            return
+        job = tasks.start_reminders(plan, days)
+        if not job.is_finished:
             self.stdout.write(
-                f"Simulation : {count} courriel{_s(count)} {would}, rien n’est parti."
+                f"Relances confiées au service de tâches de fond (tâche {job.pk}) : elles "
+                "partiront dès qu’il la prendra (voir docs/configuration.md). "
+                "PILOTIS_TASKS_BACKEND=immediate les envoie depuis cette commande."
             )
+            return
+        if job.status == job.Status.FAILED:
+            raise CommandError(job.error)
+        for stream, text in job.result["lines"]:
+            self._say(stream, text)
+        if job.result["failed"]:
+            raise CommandError(reminders.failure_message(job.result["failed"]))
+
+    def _say(self, stream: str, text: str) -> None:
+        if stream == "err":
+            self.stderr.write(text)
+        elif stream == "warn":
+            self.stdout.write(self.style.WARNING(text))
         else:
-            self.stdout.write(f"{sent} courriel{_s(sent)} envoyé{_s(sent)} sur {count}.")
-        if failed:
-            raise CommandError(
-                f"{failed} courriel{_s(failed)} {'n’ont' if failed > 1 else 'n’a'} pas pu partir."
-            )
-
-
-def _s(n: int) -> str:
-    """French plural mark: none for 0 and 1."""
-    return "s" if n > 1 else ""
+            self.stdout.write(text)

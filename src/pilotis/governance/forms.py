@@ -6,7 +6,14 @@ from django import forms
 from django.conf import settings
 
 from pilotis.core.forms import Dsfr, NoControlCharacters
-from pilotis.governance.models import Attendance, Body, BodyMember, Meeting, MeetingDecision
+from pilotis.governance.models import (
+    Amendment,
+    Attendance,
+    Body,
+    BodyMember,
+    Meeting,
+    MeetingDecision,
+)
 from pilotis.plans.models import Fiche, Organisation, Plan
 
 
@@ -130,3 +137,43 @@ class AttachmentForm(Dsfr, forms.Form):
 
 
 STATUS_CHOICES = [("", "Non renseigné"), *Attendance.Status.choices]
+
+
+class AmendmentForm(NoControlCharacters, Dsfr, forms.ModelForm):
+    approved_on = forms.DateField(
+        label="Approuvé le", help_text="Format JJ/MM/AAAA.", input_formats=["%d/%m/%Y", "%Y-%m-%d"]
+    )
+
+    class Meta:
+        model = Amendment
+        fields = ["title", "approved_on", "body", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].queryset = Body.objects.filter(plan=plan)
+        self.dsfr()
+
+
+class MergeForm(Dsfr, forms.Form):
+    keep = forms.ModelChoiceField(label="Fiche qui reste", queryset=Fiche.objects.none())
+    drop = forms.ModelChoiceField(
+        label="Fiche fusionnée dans la première",
+        queryset=Fiche.objects.none(),
+        help_text="Ses actions et ses pilotes et partenaires rejoignent la première ; elle est "
+        "archivée avec son suivi passé.",
+    )
+
+    def __init__(self, *args, plan: Plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        fiches = Fiche.objects.filter(plan=plan, archived=False).order_by("position", "pk")
+        for name in ("keep", "drop"):
+            self.fields[name].queryset = fiches
+            self.fields[name].label_from_instance = lambda f: f"Fiche {f.number} — {f.title}"[:120]
+        self.dsfr()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("keep") and cleaned.get("keep") == cleaned.get("drop"):
+            self.add_error("drop", "Choisissez deux fiches différentes.")
+        return cleaned

@@ -202,3 +202,38 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Amendment(models.Model):
+    """An avenant: a dated, approved set of changes to the plan. It bundles every change recorded
+    in the plan's history since the previous avenant (or the signature) up to `recorded_at`,
+    whether made in the editor, by re-import or carried over from the COPIL's decisions."""
+
+    plan = models.ForeignKey("plans.Plan", on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveSmallIntegerField("numéro")
+    title = models.CharField("objet", max_length=300)
+    approved_on = models.DateField("approuvé le")
+    body = models.ForeignKey(
+        Body,
+        verbose_name="instance qui l’a approuvé",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="amendments",
+    )
+    description = models.TextField("exposé des motifs", max_length=10_000, blank=True)
+    recorded_at = models.DateTimeField("enregistré le", default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    history = Records()
+
+    class Meta:
+        verbose_name = "avenant"
+        verbose_name_plural = "avenants"
+        ordering = ["plan", "number"]
+        constraints = [models.UniqueConstraint(fields=["plan", "number"], name="amendment_number")]
+
+    def __str__(self) -> str:
+        return f"Avenant n°{self.number} — {self.title}"

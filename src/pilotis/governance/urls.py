@@ -41,4 +41,7 @@ urlpatterns = [
     ),
     path("plans/<slug:slug>/reunions/<int:pk>/inviter/", views.invite, name="invite"),
     path("plans/<slug:slug>/decisions/", views.decisions, name="decisions"),
+    path("plans/<slug:slug>/avenants/", views.amendment_list, name="amendments"),
+    path("plans/<slug:slug>/avenants/fusion/", views.merge, name="merge"),
+    path("plans/<slug:slug>/versions/", views.plan_versions, name="versions"),
 ]

@@ -17,16 +17,19 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from pilotis.followup import api as followup_api
-from pilotis.governance import files, ical, perms
+from pilotis.governance import amendments, files, ical, perms, versions
 from pilotis.governance.forms import (
     STATUS_CHOICES,
+    AmendmentForm,
     AttachmentForm,
     BodyForm,
     DecisionForm,
     MeetingForm,
     MemberForm,
+    MergeForm,
 )
 from pilotis.governance.models import (
+    Amendment,
     Attachment,
     Attendance,
     Body,
@@ -34,6 +37,7 @@ from pilotis.governance.models import (
     Meeting,
     MeetingDecision,
 )
+from pilotis.plans import editor
 from pilotis.plans.models import Fiche, Plan
 
 
@@ -446,5 +450,108 @@ def decisions(request, slug):
             copil_decisions=followup_api.copil_decisions(plan),
             title=f"Décisions — {plan.title}",
             breadcrumb_data=_crumbs(plan, "Décisions"),
+        ),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def amendment_list(request, slug):
+    """The plan's avenants; the coordination records a new one, bundling the changes since."""
+    plan = _plan(request, slug)
+    items = list(Amendment.objects.filter(plan=plan).select_related("body", "recorded_by"))
+    form = merge_form = None
+    if perms.can_edit(request.user, plan):
+        form = AmendmentForm(request.POST or None, plan=plan, prefix="avenant")
+        merge_form = MergeForm(plan=plan, prefix="fusion")
+        if request.method == "POST" and form.is_valid():
+            amendment = amendments.record(plan, request.user, **form.cleaned_data)
+            messages.success(request, f"L’avenant n°{amendment.number} est enregistré.")
+            return redirect("governance:amendments", slug=plan.slug)
+    elif request.method == "POST":
+        perms.ensure_can_edit(request.user, plan)
+    # What each avenant changed: the version after it against the one before it.
+    listed = []
+    previous = versions.version_at(plan, versions.signed_at(plan), "Tel que signé")
+    for amendment in items:
+        after = versions.version_at(plan, amendment.recorded_at, str(amendment))
+        listed.append((amendment, versions.compare(previous, after)))
+        previous = after
+    pending = versions.compare(previous, versions.version_at(plan, None, "Aujourd’hui"))
+    return render(
+        request,
+        "governance/amendments.html",
+        _context(
+            request,
+            plan,
+            amendments=listed,
+            pending=pending,
+            form=form,
+            merge_form=merge_form,
+            title=f"Avenants — {plan.title}",
+            breadcrumb_data=_crumbs(plan, "Avenants"),
+        ),
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def merge(request, slug):
+    plan = _plan(request, slug)
+    perms.ensure_can_edit(request.user, plan)
+    form = MergeForm(request.POST, plan=plan, prefix="fusion")
+    if not form.is_valid():
+        messages.error(
+            request,
+            "Fusion refusée : " + " ".join(e for errors in form.errors.values() for e in errors),
+        )
+    else:
+        keep, drop = form.cleaned_data["keep"], form.cleaned_data["drop"]
+        try:
+            moved = amendments.merge_fiches(keep, drop, request.user)
+        except (editor.EditRefused, editor.VersionConflict) as exc:
+            messages.error(request, f"Fusion refusée : {exc}")
+        else:
+            messages.success(
+                request,
+                f"La fiche n°{drop.number} est fusionnée dans la fiche n°{keep.number} "
+                f"({moved} action(s) ajoutée(s)). Enregistrez l’avenant qui l’approuve.",
+            )
+    return redirect("governance:amendments", slug=plan.slug)
+
+
+@require_safe
+def plan_versions(request, slug):
+    """Two versions of the plan side by side — as signed, after an avenant, today — with what
+    changed between them."""
+    plan = _plan(request, slug)
+    items = list(Amendment.objects.filter(plan=plan))
+    choices = amendments.refs(plan, items)
+    keys = {c.key for c in choices}
+    left_key = request.GET.get("de", "signe")
+    right_key = request.GET.get("a", "aujourdhui")
+    if left_key not in keys or right_key not in keys:
+        raise Http404("Version inconnue.")
+    left = amendments.load(plan, left_key, items)
+    right = amendments.load(plan, right_key, items)
+    differences = versions.compare(left, right)
+    changed = {d.fiche for d in differences}
+    numbers = list(dict.fromkeys([*left.fiches, *right.fiches]))
+    rows = [(n, left.fiches.get(n), right.fiches.get(n), n in changed) for n in numbers]
+    return render(
+        request,
+        "governance/versions.html",
+        _context(
+            request,
+            plan,
+            choices=choices,
+            left=left,
+            right=right,
+            left_key=left_key,
+            right_key=right_key,
+            differences=differences,
+            rows=rows,
+            title=f"Versions du plan — {plan.title}",
+            breadcrumb_data=_crumbs(plan, "Versions du plan"),
         ),
     )

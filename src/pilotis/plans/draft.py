@@ -138,6 +138,8 @@ EXTRA_LABELS: dict[str, str] = {
     "end_month": "Mois de fin",
     # Of an action added after the signature (a COPIL decision): not from the document.
     "origin": "Origine",
+    # Of a fiche merged into another by an avenant (governance.amendments).
+    "merged_into": "Fusionnée dans la fiche n°",
 }
 
 # Extra keys whose text the parsers store one item a line (a list, not paragraphs of prose).

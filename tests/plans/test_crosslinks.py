@@ -10,6 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from pilotis.accounts.models import Membership, Role
 from pilotis.plans import crosslinks, perms
 from pilotis.plans.models import CrossLink, Plan, PlanSectionLink
 from tests.factories import (
@@ -115,9 +116,18 @@ def prs():
     return plan
 
 
+def coordinating(*plans, username: str | None = None):
+    """A user coordinating `plans` (memberships, as invitations give them)."""
+    user = UserFactory(**({"username": username} if username else {}))
+    for plan in plans:
+        Membership.objects.create(user=user, plan=plan, role=Role.COORDINATOR)
+    return user
+
+
 @pytest.fixture
-def coordinator(client):
-    client.force_login(UserFactory(coordinator=True))
+def coordinator(client, cls, cpts, prs):
+    """A coordinator of the three plans: accepts on every side."""
+    client.force_login(coordinating(cls, cpts, prs))
     return client
 
 
@@ -372,8 +382,11 @@ def test_can_edit_links_only_coordinators_and_superusers():
     assert not perms.can_edit_links(AnonymousUser(), plan)
     assert not perms.can_edit_links(None, plan)
     assert not perms.can_edit_links(UserFactory(), plan)
-    assert perms.can_edit_links(UserFactory(coordinator=True), plan)
+    assert perms.can_edit_links(coordinating(plan), plan)
     assert perms.can_edit_links(UserFactory(is_superuser=True), plan)
+    # Issue 9: coordinating *some* plan (or the legacy group) gives no right on this one.
+    assert not perms.can_edit_links(coordinating(PlanFactory()), plan)
+    assert not perms.can_edit_links(UserFactory(coordinator=True), plan)
 
 
 @pytest.fixture
@@ -537,7 +550,7 @@ def test_plan_links_page_for_readers_and_coordinators(client, cls, cpts, propose
     assert "Ajouté à la main" in reader
     assert "Liens proposés" not in reader and "Proposer des liens" not in reader
 
-    client.force_login(UserFactory(coordinator=True))
+    client.force_login(coordinating(cls))
     response = client.get(f"/plans/{cls.slug}/liens/")
     page = text(response)
     assert "Liens proposés, à examiner" in page
@@ -608,9 +621,9 @@ def test_fiche_page_query_count_does_not_grow_with_links(client, django_assert_n
 def test_fiche_page_query_count_for_coordinators(coordinator, django_assert_num_queries, cls, n):
     link_many(cls, n)
     coordinator.get("/")  # the session is read once per request, counted below
-    # session, user, their memberships and group (asked once per request), the 10 of a reader,
-    # the other plans for the manual form
-    with django_assert_num_queries(15):
+    # session, user, their memberships (asked once per request; a plan's coordinator needs no
+    # legacy group query), the 10 of a reader, the other plans for the manual form
+    with django_assert_num_queries(14):
         text(coordinator.get(f"/plans/{cls.slug}/fiches/18/"))
 
 
@@ -677,6 +690,9 @@ def test_fiches_naming_a_stored_cpts_are_linked_to_its_project():
     _role(generic, "cpts", "Communauté professionnelle territoriale de santé", "CPTS", "copilot")
     _role(unrelated, "cpts-cabardes", "CPTS du Cabardès", "CPTS Cabardès", "partner")
 
+    # A page passes the user's rights: without the project's coordination, only proposed.
+    preview = crosslinks.cpts_links_from_document(contract, True, may_accept=lambda pk: False)
+    assert {link.status for link in preview} == {PROPOSED}
     created = crosslinks.cpts_links_from_document(contract)
     links = {(link.source_fiche.number, link.status) for link in created}
     assert links == {("18", ACCEPTED), ("15", PROPOSED)}
@@ -693,7 +709,7 @@ def test_a_whole_plan_link_shows_on_the_fiche_and_is_added_by_hand(client):
     project = _cpts_project()
     contract = create_plan(2)
     fiche_2 = contract.fiches.get(number="2")
-    coordinator = UserFactory(coordinator=True)
+    coordinator = coordinating(contract, project)
     link, created = crosslinks.add_manual_link(fiche_2, project, coordinator)
     assert created and link.target_fiche is None and link.target_section is None
     assert crosslinks.add_manual_link(fiche_2, project, coordinator) == (link, False)
@@ -717,3 +733,81 @@ def test_a_contract_naming_no_stored_cpts_gets_no_generic_proposal():
     piloted = fiche(elsewhere, "1.5.1", "Coordonner les professionnels", "…")
     _role(piloted, "cpts", "CPTS Quercy Garonne", "CPTS", "pilot")
     assert crosslinks.cpts_links_from_document(elsewhere) == []
+
+
+# --- Issue 9: a link between two plans is proposed by one side and accepted by the other -------
+
+
+def test_one_side_proposes_the_other_accepts(client, cls, cpts):
+    care = cpts.fiches.get(number="1.B")
+    cls_side, cpts_side = coordinating(cls), coordinating(cpts)
+    client.force_login(cls_side)
+    url = f"/plans/{cls.slug}/fiches/18/liens/ajouter/"
+    response = client.post(url, {"plan": cpts.slug, "target": f"fiche-{care.pk}"}, follow=True)
+    assert "Lien proposé à la coordination de « Projet de santé CPTS »" in text(response)
+    link = link_between(care, cls.fiches.get(number="18"))
+    assert (link.status, link.source_plan) == (PROPOSED, cls)
+    assert "En attente de l’accord de la coordination de l’autre plan." in text(response)
+    # The proposing side may not accept its own proposal, from either plan's pages.
+    for slug in (cls.slug, cpts.slug):
+        decide_url = f"/plans/{slug}/liens/{link.pk}/decision/"
+        assert client.post(decide_url, {"decision": ACCEPTED}).status_code == 403
+    link.refresh_from_db()
+    assert link.status == PROPOSED
+
+    # The other side sees it with « Accepter » and accepts it from its own pages.
+    client.force_login(cpts_side)
+    page = client.get(f"/plans/{cpts.slug}/liens/").content.decode()
+    assert f'action="/plans/{cpts.slug}/liens/{link.pk}/decision/"' in page
+    assert 'value="accepted"' in page
+    response = client.post(f"/plans/{cpts.slug}/liens/{link.pk}/decision/", {"decision": ACCEPTED})
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert (link.status, link.decided_by) == (ACCEPTED, cpts_side)
+    # Either side may withdraw it.
+    client.force_login(cls_side)
+    client.post(f"/plans/{cls.slug}/liens/{link.pk}/decision/", {"decision": REJECTED})
+    link.refresh_from_db()
+    assert link.status == REJECTED
+
+
+def test_a_coordinator_of_another_plan_writes_no_link_here(client, cls, cpts, proposed):
+    """Issue 9's probe: the coordinator of plan B adding, deciding and proposing on plan A."""
+    client.force_login(coordinating(cpts))
+    own = cls.fiches.get(number="18")
+    add = client.post(
+        f"/plans/{cls.slug}/fiches/32/liens/ajouter/", {"plan": cpts.slug, "target": "plan"}
+    )
+    decide = client.post(f"/plans/{cls.slug}/liens/{proposed.pk}/decision/", {"decision": ACCEPTED})
+    propose = client.post(f"/plans/{cls.slug}/liens/proposer/")
+    assert (add.status_code, decide.status_code, propose.status_code) == (403, 403, 403)
+    assert list(CrossLink.objects.values_list("pk", "status")) == [(proposed.pk, PROPOSED)]
+    assert own.pk == proposed.target_fiche_id
+
+
+def test_adding_what_the_other_side_proposed_accepts_it(cls, cpts, proposed):
+    user = coordinating(cls)
+    link, created = crosslinks.add_manual_link(
+        cls.fiches.get(number="18"), cpts.fiches.get(number="1.B"), user, accept=False
+    )
+    assert (link.pk, created, link.status, link.decided_by) == (
+        proposed.pk,
+        False,
+        ACCEPTED,
+        user,
+    )
+
+
+def test_perms_accept_and_reject_by_side(cls, cpts, proposed):
+    cls_side, cpts_side, both = coordinating(cls), coordinating(cpts), coordinating(cls, cpts)
+    admin = UserFactory(is_superuser=True)
+    # `proposed` comes from the CPTS: the CLS accepts it, the CPTS only withdraws it.
+    assert perms.can_accept_link(cls_side, proposed, cls)
+    assert not perms.can_accept_link(cpts_side, proposed, cpts)
+    assert not perms.can_accept_link(cpts_side, proposed, cls)
+    assert perms.can_accept_link(both, proposed, cpts) and perms.can_accept_link(
+        admin, proposed, cpts
+    )
+    assert perms.can_reject_link(cpts_side, proposed, cpts)
+    assert not perms.can_reject_link(cpts_side, proposed, cls)
+    assert not perms.can_accept_link(cls_side, proposed, PlanFactory())

@@ -7,7 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from pilotis.accounts.models import Membership, Role
 from pilotis.plans import perms
-from pilotis.plans.models import Fiche, Plan
+from pilotis.plans.models import CrossLink, Fiche, Plan
 from tests.factories import FicheFactory, FicheRoleFactory, UserFactory, create_plan
 
 pytestmark = pytest.mark.django_db
@@ -100,27 +100,61 @@ WRITES = {
     "publish": ("/plans/{slug}/publication/", {"published": "1"}),
     "edit": ("/plans/{slug}/fiches/1/modifier/", {"title": "Nouveau", "version": "1"}),
     "propose links": ("/plans/{slug}/liens/proposer/", {}),
+    "decide link": ("/plans/{slug}/liens/{link}/decision/", {"decision": "accepted"}),
+    "add link": ("/plans/{slug}/fiches/1/liens/ajouter/", {"plan": "{other}", "target": "plan"}),
 }
+# Writes are also tried by the coordinator of another plan (issue 9: "coordinator of some plan"
+# is not "coordinator of this plan"), here the plan the link comes from.
+WRITERS = [*WHO, "elsewhere"]
+
+
+def other_plan_proposing(plan: Plan) -> tuple[Plan, CrossLink, object]:
+    """A published plan whose fiche proposes a link to fiche 1 of `plan`, and its coordinator."""
+    other = FicheFactory(plan__published=True).plan
+    link = CrossLink.objects.create(
+        source_plan=other,
+        source_fiche=other.fiches.get(),
+        target_plan=plan,
+        target_fiche=plan.fiches.get(number="1"),
+        status=CrossLink.Status.PROPOSED,
+        origin=CrossLink.Origin.SUGGESTION,
+    )
+    coordinator = UserFactory(username="elsewhere")
+    Membership.objects.create(user=coordinator, plan=other, role=Role.COORDINATOR)
+    return other, link, coordinator
 
 
 @pytest.mark.parametrize("published", [True, False])
-@pytest.mark.parametrize("who", WHO)
+@pytest.mark.parametrize("who", WRITERS)
 @pytest.mark.parametrize("write", list(WRITES))
 def test_write_routes_for_each_role(client, write, who, published):
     plan = make_plan(published)
-    client = client_for(client, who, plan)
+    other, link, elsewhere = other_plan_proposing(plan)
+    if who == "elsewhere":
+        client.force_login(elsewhere)
+    else:
+        client = client_for(client, who, plan)
     path, data = WRITES[write]
-    response = client.post(path.format(slug=plan.slug), data)
+    data = {k: v.format(other=other.slug) for k, v in data.items()}
+    response = client.post(path.format(slug=plan.slug, link=link.pk), data)
+    writer = who in ("coordinator", "admin")
     if who == "anonymous":
         assert response.status_code == LOGIN and "/comptes/login/" in response["Location"]
-    elif who in ("coordinator", "admin"):
+    elif writer:
         assert response.status_code == 302
-    elif who == "outsider" and not published:
+    elif who in ("outsider", "elsewhere") and not published:
         assert response.status_code == 404
     else:
         assert response.status_code == 403
     fiche = Fiche.objects.get(plan=plan, number="1")
-    assert (fiche.title == "Nouveau") == (write == "edit" and who in ("coordinator", "admin"))
+    assert (fiche.title == "Nouveau") == (write == "edit" and writer)
+    link.refresh_from_db()
+    assert (link.status == "accepted") == (write == "decide link" and writer)
+    added = CrossLink.objects.filter(target_plan=other, target_fiche=None).first()
+    assert (added is not None) == (write == "add link" and writer)
+    if added is not None:
+        # Proposed by this plan, accepted by the other: a coordinator of this plan only proposes.
+        assert added.status == ("accepted" if who == "admin" else "proposed")
 
 
 def test_refusals_are_french_and_do_not_name_a_hidden_plan(client):

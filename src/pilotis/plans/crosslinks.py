@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,11 +191,17 @@ def decide(link: CrossLink, status: str, user) -> CrossLink:
     return link
 
 
-def add_manual_link(source: Fiche, target: Fiche | Section | Plan, user) -> tuple[CrossLink, bool]:
-    """Link `source` to another plan, one of its fiches or one of its sections, accepted;
-    (link, created).
+def add_manual_link(
+    source: Fiche, target: Fiche | Section | Plan, user, accept: bool = True
+) -> tuple[CrossLink, bool]:
+    """Link `source` to another plan, one of its fiches or one of its sections; (link, created).
 
-    A pair already stored, in either direction and whatever its status, is accepted rather than
+    A link between two plans is proposed by one side and accepted by the other. With `accept`
+    (the user also coordinates the other plan, or a command) the link is accepted at once;
+    without it, it is proposed to the other plan's coordination — unless the other side had
+    proposed the same pair, which this accepts.
+
+    A pair already stored, in either direction and whatever its status, is decided rather than
     duplicated: adding by hand what was proposed or rejected is a decision on it.
     """
     target_plan_id = target.pk if isinstance(target, Plan) else target.plan_id
@@ -220,17 +226,28 @@ def add_manual_link(source: Fiche, target: Fiche | Section | Plan, user) -> tupl
     with transaction.atomic():
         link = CrossLink.objects.select_for_update().filter(pair).first()
         if link is not None:
-            if link.status != CrossLink.Status.ACCEPTED:
+            proposed_by_other_side = link.source_plan_id == target_plan_id
+            if link.status == CrossLink.Status.ACCEPTED:
+                pass
+            elif accept or proposed_by_other_side:
                 decide(link, CrossLink.Status.ACCEPTED, user)
+            elif link.status == CrossLink.Status.REJECTED:
+                # Proposed again by hand: back to the other side's coordination.
+                link.status = CrossLink.Status.PROPOSED
+                link.decided_at, link.decided_by = None, None
+                link.save(update_fields=["status", "decided_at", "decided_by"])
             return link, False
+        decided = {
+            "status": CrossLink.Status.ACCEPTED,
+            "decided_at": timezone.now(),
+            "decided_by": user if user is not None and user.is_authenticated else None,
+        }
         link = CrossLink.objects.create(
             source_plan_id=source.plan_id,
             source_fiche=source,
             target_plan_id=target_plan_id,
-            status=CrossLink.Status.ACCEPTED,
             origin=CrossLink.Origin.MANUAL,
-            decided_at=timezone.now(),
-            decided_by=user if user is not None and user.is_authenticated else None,
+            **(decided if accept else {"status": CrossLink.Status.PROPOSED}),
             **fields,
         )
     return link, True
@@ -454,7 +471,9 @@ def section_links_of_plan(plan: Plan) -> tuple[list[PlanSectionLink], list[PlanS
 # --- What a document names: fiches working with a CPTS whose project is stored ------------------
 
 
-def cpts_links_from_document(plan: Plan, dry_run: bool = False) -> list[CrossLink]:
+def cpts_links_from_document(
+    plan: Plan, dry_run: bool = False, may_accept: Callable[[int], bool] | None = None
+) -> list[CrossLink]:
     """Link the fiches of a contract to the stored CPTS projects they work with.
 
     A fiche naming a CPTS among its pilots or partners whose name is a stored CPTS project's
@@ -464,6 +483,10 @@ def cpts_links_from_document(plan: Plan, dry_run: bool = False) -> list[CrossLin
     link, for the coordinator to confirm, to the projects of the CPTS the contract names
     elsewhere (a contract naming none is not known to share their territory). Links already decided
     are left as they are. Returns the links created (or that would be, with `dry_run`).
+
+    `may_accept(plan_id)` says whether the caller may accept a link on that project's side; when
+    it may not, a named link is only proposed to the project's coordination (a page passes the
+    user's rights; commands accept).
     """
     projects = list(Plan.objects.filter(kind=Plan.Kind.CPTS).exclude(pk=plan.pk).order_by("pk"))
     if not projects:
@@ -492,6 +515,7 @@ def cpts_links_from_document(plan: Plan, dry_run: bool = False) -> list[CrossLin
         org = role.organisation
         for project in projects:
             named = project.pk in named_by[role.pk]
+            accepted = named and (may_accept is None or may_accept(project.pk))
             generic = (
                 org.key == "cpts"
                 and role.role in ("pilot", "copilot")
@@ -503,7 +527,7 @@ def cpts_links_from_document(plan: Plan, dry_run: bool = False) -> list[CrossLin
                 source_plan=plan,
                 source_fiche=role.fiche,
                 target_plan=project,
-                status=CrossLink.Status.ACCEPTED if named else CrossLink.Status.PROPOSED,
+                status=CrossLink.Status.ACCEPTED if accepted else CrossLink.Status.PROPOSED,
                 origin=CrossLink.Origin.DOCUMENT,
                 reason=(
                     f"La fiche nomme « {role.as_written} » parmi ses "

@@ -7,9 +7,10 @@ else (organisations, data, links, import report, JSON export). Pages refuse with
 not see the plan at all (its existence is not revealed), and with 403 a member lacking the right
 for this page or fiche: `ensure_*` below apply that rule.
 
-Writing. Content, publication and history restores: the plan's coordinators and administrators.
-The plan editor (sections, fiches, actions, pilots, indicators, organisations) likewise: the
-coordinators of *this* plan — coordinating another plan gives no right here.
+Writing. Content, publication, history restores and links: the plan's coordinators and
+administrators. The plan editor (sections, fiches, actions, pilots, indicators, organisations)
+likewise: the coordinators of *this* plan — coordinating another plan gives no right here. A link
+between two plans is proposed by one side and accepted by the other.
 
 Creating a plan: every signed-in, active account. Accounts exist only by invitation or by an
 administrator's hand, so this is no open door; a new plan is unpublished (read by its members
@@ -154,10 +155,34 @@ def can_import(user: User) -> bool:
     return cached
 
 
-def can_edit_links(user: User, plan) -> bool:
-    """Proposing, accepting, rejecting or adding links between plans: the same people as for
-    imports (coordinators, superusers). `plan` is the plan whose page the user acts from."""
-    return can_import(user)
+def can_edit_links(user: User, plan: Plan | int) -> bool:
+    """Proposing links from this plan, adding one from its fiches, deciding on its links: the
+    coordinators of *this* plan and the administrators. Coordinating another plan gives no right
+    here (issue 9: a coordinator of plan B could write links on plan A)."""
+    return roles.is_coordinator(user, plan)
+
+
+def can_accept_link(user: User, link, plan: Plan | int) -> bool:
+    """A link between two plans is proposed by one side and accepted by the other.
+
+    The side that proposed is the link's source plan (suggestions, a document's links and manual
+    links are all stored from the plan they were made on). From `plan`'s pages, its coordinators
+    accept a link the other side proposed; the proposing side accepts only when the user also
+    coordinates the other plan (administrators coordinate every plan).
+    """
+    plan_id = plan if isinstance(plan, int) else plan.pk
+    if plan_id not in (link.source_plan_id, link.target_plan_id):
+        return False
+    if not can_edit_links(user, plan_id):
+        return False
+    other = link.source_plan_id if plan_id == link.target_plan_id else link.target_plan_id
+    return plan_id == link.target_plan_id or can_edit_links(user, other)
+
+
+def can_reject_link(user: User, link, plan: Plan | int) -> bool:
+    """Rejecting a proposal or withdrawing an accepted link: the coordination of either side."""
+    plan_id = plan if isinstance(plan, int) else plan.pk
+    return plan_id in (link.source_plan_id, link.target_plan_id) and can_edit_links(user, plan_id)
 
 
 # --- Refusals, as the pages apply them ----------------------------------------------------------

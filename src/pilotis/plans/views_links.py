@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +18,10 @@ from pilotis.plans import crosslinks, display, perms
 from pilotis.plans.models import CrossLink, Fiche, Plan, Section
 
 Status = CrossLink.Status
-DENIED = "Seuls les coordinateurs peuvent modifier les liens entre plans."
+DENIED = "Seule la coordination de ce plan peut modifier ses liens avec d’autres plans."
+NOT_YOURS_TO_ACCEPT = (
+    "Ce lien a été proposé par ce plan : c’est à la coordination de l’autre plan de l’accepter."
+)
 
 
 def _crumb(text: str) -> str:
@@ -108,6 +112,7 @@ def fiche_links_context(request, fiche: Fiche) -> dict:
         "cross_links": [e for e in ends if e.link.status == Status.ACCEPTED],
         "proposed_links": [e for e in ends if e.link.status == Status.PROPOSED],
         "can_edit_links": editor,
+        "acceptable_links": _acceptable(user, ends, fiche.plan_id) if editor else set(),
     }
     if editor:
         context["other_plan_form"] = OtherPlanForm(current=fiche.plan, user=user)
@@ -149,6 +154,11 @@ def plan_links_context(plan: Plan, user) -> dict:
     return {"served_sections": served_items, "serving_plans": serving_items}
 
 
+def _acceptable(user, ends, plan_id: int) -> set[int]:
+    """Ids of the links the user may accept from this plan's pages (the other side proposed)."""
+    return {e.link.pk for e in ends if perms.can_accept_link(user, e.link, plan_id)}
+
+
 # --- Pages and actions --------------------------------------------------------------------------
 
 
@@ -172,6 +182,7 @@ def plan_links(request, slug):
         "proposed": [e for e in ends if e.link.status == Status.PROPOSED],
         "rejected": [e for e in ends if e.link.status == Status.REJECTED],
         "can_edit_links": editor,
+        "acceptable_links": _acceptable(user, ends, plan.pk) if editor else set(),
         **plan_links_context(plan, user),
         "title": f"Liens avec d’autres plans — {plan.title}",
         "breadcrumb_data": {
@@ -188,7 +199,11 @@ def propose(request, slug):
     plan = get_object_or_404(Plan, slug=slug)
     perms.ensure(perms.can_edit_links(request.user, plan), request.user, plan, DENIED)
     created = crosslinks.suggest_links(plan)
-    created += len(crosslinks.cpts_links_from_document(plan))
+    created += len(
+        crosslinks.cpts_links_from_document(
+            plan, may_accept=lambda other: perms.can_edit_links(request.user, other)
+        )
+    )
     document = crosslinks.links_from_document(plan) if plan.extra.get("prs_engagements") else None
     if created:
         label = "nouveau lien proposé" if created == 1 else "nouveaux liens proposés"
@@ -226,6 +241,8 @@ def decide(request, slug, pk):
     decision = request.POST.get("decision")
     if decision not in (Status.ACCEPTED, Status.REJECTED):
         return HttpResponseBadRequest("Décision inconnue.")
+    if decision == Status.ACCEPTED and not perms.can_accept_link(request.user, link, plan):
+        raise PermissionDenied(NOT_YOURS_TO_ACCEPT)
     crosslinks.decide(link, decision, request.user)
     if decision == Status.ACCEPTED:
         messages.success(request, "Lien accepté.")
@@ -248,12 +265,18 @@ def add_link(request, slug, number):
         target_form = TargetForm(request.POST or None, other=other)
         if request.method == "POST" and target_form.is_valid():
             target = target_form.target_object()
-            _link, created = crosslinks.add_manual_link(fiche, target, request.user)
-            label = f"« {other.title} »"
-            messages.success(
-                request,
-                f"Lien ajouté avec {label}." if created else f"Lien avec {label} accepté.",
+            link, created = crosslinks.add_manual_link(
+                fiche, target, request.user, accept=perms.can_edit_links(request.user, other)
             )
+            label = f"« {other.title} »"
+            if link.status != Status.ACCEPTED:
+                message = (
+                    f"Lien proposé à la coordination de {label} : "
+                    "il sera affiché une fois accepté par elle."
+                )
+            else:
+                message = f"Lien ajouté avec {label}." if created else f"Lien avec {label} accepté."
+            messages.success(request, message)
             return redirect(fiche)
     fiche_url = fiche.get_absolute_url()
     context = {

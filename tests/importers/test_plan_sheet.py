@@ -1,11 +1,15 @@
 """Pilotis's plan spreadsheet: export, edit, import back through the review step."""
 
 import io
+import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from openpyxl import load_workbook
 
+from pilotis.accounts import roles
+from pilotis.accounts.models import Role
 from pilotis.importers.persist import save_draft
 from pilotis.importers.registry import parse_document
 from pilotis.importers.review import diff_plans
@@ -13,7 +17,7 @@ from pilotis.plans.draft import ParseError
 from pilotis.plans.export import plan_from_dict, plan_to_dict
 from pilotis.plans.models import Plan
 from pilotis.plans.spreadsheet import plan_to_xlsx
-from tests.factories import make_draft
+from tests.factories import UserFactory, make_draft
 from tests.seeds import carcassonne_draft
 
 pytestmark = pytest.mark.django_db
@@ -230,3 +234,30 @@ def test_a_damaged_hidden_sheet_is_refused():
 
     with pytest.raises(ParseError, match="feuille masquée « Pilotis »"):
         parse_document(_edit(data, change), "plan.xlsx")
+
+
+def test_the_edited_file_goes_through_the_import_page_review(client, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    plan, data = _export(2)
+    user = UserFactory()
+    roles.grant(user, plan, Role.COORDINATOR)
+    client.force_login(user)
+
+    def change(book):
+        sheet = book["Actions"]
+        for r in range(2, sheet.max_row + 1):
+            if sheet.cell(r, _col(sheet, "N° fiche")).value == "2":
+                sheet.cell(r, _col(sheet, "Public cible")).value = "Adolescents"
+        # A fiche's number written once for its rows, in a merged cell, reads for each row.
+        sheet.merge_cells(start_row=2, end_row=3, start_column=3, end_column=3)
+
+    document = SimpleUploadedFile("plan.xlsx", _edit(data, change))
+    preview = client.post("/plans/import/", {"step": "preview", "document": document})
+    assert preview.status_code == 200, preview.content.decode()[:2000]
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", preview.content.decode()))
+    assert "public cible" in page
+    assert Plan.objects.get().fiches.get(number="2").public != "Adolescents"  # not yet
+    token = re.search(r'name="token" value="([0-9a-f]+)"', preview.content.decode()).group(1)
+    assert client.post("/plans/import/", {"step": "confirm", "token": token}).status_code == 302
+    assert Plan.objects.get().fiches.get(number="2").public == "Adolescents"
+    assert Plan.objects.get().fiches.get(number="1").public == "Enfants, parents"

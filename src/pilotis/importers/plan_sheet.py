@@ -57,6 +57,7 @@ def parse(book: list[sheets.Sheet], filename: str) -> PlanDraft:
             f"Le fichier « {filename} » n’a pas de feuille « {layout.ACTIONS_SHEET} » dont la "
             "première ligne porte les colonnes « N° fiche » et « Intitulé de la fiche »."
         )
+    sheets.apply_merges(sheet, filename, 2)
     base_data = _base(book, filename)
     return _Reader(book, sheet, filename, base_data).run()
 

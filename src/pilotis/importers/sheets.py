@@ -38,6 +38,8 @@ class Sheet:
 
     name: str
     rows: list[tuple[int, list[Value]]]
+    # Merged ranges as the file declares them ("A4:A9"); `apply_merges` reads them.
+    merges: list[str] = field(default_factory=list)
     # Vertical merges: (column index 0-based, first row, last row) whose value was copied down.
     filled_merges: list[tuple[int, int, int]] = field(default_factory=list)
     hidden: bool = False
@@ -80,13 +82,9 @@ def is_empty(value: Value) -> bool:
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
 
 
-def read_xlsx(data: bytes, filename: str, *, first_data_row: int = 1) -> list[Sheet]:
-    """Every sheet of an XLSX workbook, as rows of values.
-
-    Merged cells: a merge down one column (an axis written once for several rows) gives its value
-    to every row it covers, from `first_data_row` on; a merge across columns there is refused,
-    since its value would belong to several fields.
-    """
+def read_xlsx(data: bytes, filename: str) -> list[Sheet]:
+    """Every sheet of an XLSX workbook, as rows of values, with its merged ranges (a layout's
+    parser knows where its data starts and calls `apply_merges`)."""
     if not data:
         raise ParseError(f"Le fichier « {filename} » est vide.")
     _check_archive(data, filename)
@@ -102,7 +100,7 @@ def read_xlsx(data: bytes, filename: str, *, first_data_row: int = 1) -> list[Sh
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return [
-                _read_sheet(ws, archive, filename, first_data_row)
+                _read_sheet(ws, archive, filename)
                 for ws in workbook.worksheets
                 if hasattr(ws, "_worksheet_path")  # chartsheets have no cells
             ]
@@ -163,7 +161,7 @@ def _merges(archive: zipfile.ZipFile, path: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _read_sheet(ws, archive: zipfile.ZipFile, filename: str, first_data_row: int) -> Sheet:
+def _read_sheet(ws, archive: zipfile.ZipFile, filename: str) -> Sheet:
     name = ws.title
     # The size a sheet declares may be wrong (or a lie): read every row it holds.
     ws.reset_dimensions()
@@ -184,9 +182,12 @@ def _read_sheet(ws, archive: zipfile.ZipFile, filename: str, first_data_row: int
         while values and is_empty(values[-1]):
             values.pop()
         rows.append((number, values))
-    sheet = Sheet(name=name, rows=rows, hidden=ws.sheet_state != "visible")
-    _apply_merges(sheet, _merges(archive, ws._worksheet_path), filename, first_data_row)
-    return sheet
+    return Sheet(
+        name=name,
+        rows=rows,
+        merges=_merges(archive, ws._worksheet_path),
+        hidden=ws.sheet_state != "visible",
+    )
 
 
 def _cell_value(cell, filename: str, sheet: str, row: int, col: int) -> Value:
@@ -211,11 +212,15 @@ def _cell_value(cell, filename: str, sheet: str, row: int, col: int) -> Value:
     return value
 
 
-def _apply_merges(sheet: Sheet, ranges: list[str], filename: str, first_data_row: int) -> None:
-    if not ranges:
-        return
+def apply_merges(sheet: Sheet, filename: str, first_data_row: int) -> None:
+    """Read the merged cells of a sheet whose data starts at `first_data_row`.
+
+    A merge down one column (an axis written once for several rows) gives its value to every row
+    it covers; a merge across columns in the data is refused, since its value would belong to
+    several fields. Merges above the data (titles) are left alone.
+    """
     by_number = {n: values for n, values in sheet.rows}
-    for ref in ranges:
+    for ref in sheet.merges:
         min_col, min_row, max_col, max_row = range_boundaries(ref)
         if max_row < first_data_row:
             continue  # a title or header spread over several columns: nothing to read there

@@ -24,7 +24,7 @@ def parse_spreadsheet(data: bytes, filename: str) -> PlanDraft:
     if filename.lower().endswith(".csv"):
         book = [sheets.read_csv(data, filename)]
     else:
-        book = sheets.read_xlsx(data, filename, first_data_row=tet.FIRST_DATA_ROW)
+        book = sheets.read_xlsx(data, filename)
     if not book or not any(sheet.rows for sheet in book):
         raise ParseError(f"Le fichier « {filename} » ne contient aucune cellule remplie.")
     if tet.looks_like(book):

@@ -138,6 +138,7 @@ def parse(book: list[sheets.Sheet], filename: str) -> PlanDraft:
     # The template's row 3 explains each column: it is no fiche. A CSV with the header on its
     # first line has its data right after it.
     first = FIRST_DATA_ROW if header_row == HEADER_ROW else header_row + 1
+    sheets.apply_merges(sheet, filename, first)
     return _Reader(sheet, filename, first).run()
 
 

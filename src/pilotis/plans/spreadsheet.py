@@ -259,7 +259,8 @@ HELP = [
     "Feuille « Plan » : identifiant, type, titre, signataires, date de signature, année 1, durée.",
     "Feuille « Listes » : les valeurs proposées dans les listes déroulantes et les "
     "organisations du plan (nom, sigle, autres graphies) ; un pilote écrit comme l’une de ces "
-    "graphies est rattaché à l’organisation.",
+    "graphies est rattaché à l’organisation. Cette feuille renseigne : la modifier ne change "
+    "rien au plan.",
     "Feuille « Pilotis » (masquée) : le plan tel qu’exporté, pour que Pilotis sache ce que chaque "
     "cellule contenait et garde ce que le tableur ne montre pas (provenance, périmètre, points à "
     "vérifier). Ne la modifiez pas ; sans elle, le fichier s’importe d’après ses seules cellules.",

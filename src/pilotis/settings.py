@@ -281,3 +281,6 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Observatory: a commune's value resting on fewer cases than this is not shown (secret statistique).
+OBSERVATORY_SECRET_THRESHOLD = env_int("PILOTIS_OBSERVATORY_SECRET_THRESHOLD", 11)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("pilotis.api.urls")),
     path("", include("pilotis.followup.urls")),
     path("", include("pilotis.reports.urls")),
+    path("", include("pilotis.observatory.urls")),
     path("", include("pilotis.directory.urls")),
     path("", include("pilotis.governance.urls")),
 ]

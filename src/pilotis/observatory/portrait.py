@@ -1,0 +1,178 @@
+"""A territory's portrait: every indicator for the territory against its department, region and
+France, each value with its period and source, and what can be computed from its communes.
+
+Loading is a handful of queries whatever the number of indicators; composing is pure.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from pilotis.observatory import aggregation, dictionary
+from pilotis.observatory.loading import communes_of
+from pilotis.observatory.models import Indicator, Observation, Territory
+
+L = Territory.Level
+
+
+@dataclass
+class Figure:
+    value: float
+    period: str
+    source: str
+    provenance: str
+    computed: bool = False
+
+    @property
+    def period_label(self) -> str:
+        return self.period or "année non précisée"
+
+
+@dataclass
+class Row:
+    indicator: Indicator
+    cells: list[list[Figure]]  # one list per column (the territory, then its references)
+
+    @property
+    def disagree(self) -> bool:
+        """The territory has several values for the same period from different sources."""
+        by_period = defaultdict(set)
+        for f in self.cells[0]:
+            by_period[f.period].add(round(f.value, 6))
+        return any(len(v) > 1 for v in by_period.values())
+
+
+@dataclass
+class Theme:
+    code: str
+    label: str
+    rows: list[Row] = field(default_factory=list)
+    fiches: list = field(default_factory=list)
+
+
+@dataclass
+class Portrait:
+    territory: Territory
+    columns: list[Territory]
+    themes: list[Theme]
+
+
+def references_of(territory: Territory) -> list[Territory]:
+    """The territory, then its department, region and France (those loaded)."""
+    wanted: list[tuple[str, str]] = []
+    if territory.level in (L.COMMUNE, L.EPCI, L.PERIMETER):
+        if territory.level == L.COMMUNE:
+            department = territory.department_code
+        else:
+            codes = Counter(communes_of(territory).values_list("department_code", flat=True))
+            department = codes.most_common(1)[0][0] if codes else ""
+        if department:
+            wanted.append((L.DEPARTMENT, department))
+    if territory.level in (L.COMMUNE, L.EPCI, L.PERIMETER, L.DEPARTMENT):
+        region = territory.region_code
+        if not region and wanted:
+            region = (
+                Territory.objects.filter(level=L.DEPARTMENT, code=wanted[0][1])
+                .values_list("region_code", flat=True)
+                .first()
+            )
+        if region:
+            wanted.append((L.REGION, region))
+    if territory.level != L.COUNTRY:
+        wanted.append((L.COUNTRY, "FR"))
+    found = {
+        (t.level, t.code): t
+        for t in Territory.objects.filter(code__in=[c for _, c in wanted]).defer("geometry")
+    }
+    return [territory] + [found[k] for k in wanted if k in found]
+
+
+def _figure(o: Observation) -> Figure:
+    return Figure(o.value, o.period, o.source, o.provenance)
+
+
+def computed_figures(territory: Territory, indicators: list[Indicator]) -> dict[int, list[Figure]]:
+    """What the territory's communes give, aggregated by each indicator's rule, per period and
+    source (communes without a value counted as missing)."""
+    out: dict[int, list[Figure]] = defaultdict(list)
+    if territory.level == L.COMMUNE:
+        return out
+    communes = communes_of(territory)
+    commune_count = communes.count()
+    by_key: dict[tuple[int, str, str], list[aggregation.Point]] = defaultdict(list)
+    aggregatable = {i.pk: i for i in indicators if i.aggregation != Indicator.Aggregation.NONE}
+    rows = Observation.objects.filter(
+        territory__in=communes.values("pk"), indicator_id__in=list(aggregatable)
+    ).values_list(
+        "indicator_id",
+        "period",
+        "source",
+        "value",
+        "numerator",
+        "denominator",
+        "territory__population",
+    )
+    for indicator_id, period, source, value, num, den, population in rows:
+        by_key[(indicator_id, period, source)].append(
+            aggregation.Point(value, num, den, population)
+        )
+    for (indicator_id, period, source), points in sorted(by_key.items()):
+        indicator = aggregatable[indicator_id]
+        # Communes without a value for this period and source count as missing.
+        points = points + [aggregation.Point(None)] * (commune_count - len(points))
+        try:
+            result = aggregation.aggregate(indicator.aggregation, points, indicator.scale)
+        except aggregation.NotAggregatable:
+            continue
+        out[indicator_id].append(
+            Figure(
+                result.value,
+                period,
+                f"{source} — calculé sur {result.used} communes"
+                + (f" ({result.missing} sans valeur)" if result.missing else ""),
+                "",
+                computed=True,
+            )
+        )
+    return out
+
+
+def build(territory: Territory, fiches=()) -> Portrait:
+    columns = references_of(territory)
+    indicators = list(Indicator.objects.all())
+    observed: dict[tuple[int, int], list[Figure]] = defaultdict(list)
+    for o in Observation.objects.filter(territory__in=columns).order_by("-period", "source"):
+        observed[(o.indicator_id, o.territory_id)].append(_figure(o))
+    computed = computed_figures(territory, indicators)
+    fiche_themes = [(f, dictionary.themes_of(_fiche_text(f))) for f in fiches]
+    themes: dict[str, Theme] = {}
+    for indicator in indicators:
+        cells = [observed.get((indicator.pk, t.pk), []) for t in columns]
+        cells[0] = cells[0] + computed.get(indicator.pk, [])
+        if not any(cells):
+            continue
+        theme = themes.get(indicator.theme)
+        if theme is None:
+            theme = themes[indicator.theme] = Theme(
+                indicator.theme,
+                dictionary.theme_label(indicator.theme),
+                fiches=[f for f, codes in fiche_themes if indicator.theme in codes],
+            )
+        theme.rows.append(Row(indicator, cells))
+    # Themes the plan's fiches act on are shown even before any figure is known.
+    for code, (label, _) in dictionary.THEMES.items():
+        acting = [f for f, codes in fiche_themes if code in codes]
+        if acting and code not in themes:
+            themes[code] = Theme(code, label, fiches=acting)
+    order = list(dictionary.THEMES)
+    return Portrait(
+        territory,
+        columns,
+        sorted(themes.values(), key=lambda t: order.index(t.code) if t.code in order else 99),
+    )
+
+
+def _fiche_text(fiche) -> str:
+    section = getattr(fiche, "section", None)
+    return " ".join([fiche.title, section.title if section else ""])

@@ -96,6 +96,8 @@ def test_the_done_when_journey(client, plan):
     assert "Tel que signé" in text and "Après l’avenant n°1" in text
     assert "fusionnée dans la fiche n°2" in text
     signed = amendments.load(plan, "signe", [])
+    # As signed, every fiche has the actions and pilots the document gave it.
+    assert all(f.actions and f.roles for f in signed.fiches.values())
     assert not signed.fiches["3"].archived and not signed.fiches["5"].archived
     assert len(signed.fiches["4"].actions) < len(
         versions.version_at(plan, None, "").fiches["4"].actions

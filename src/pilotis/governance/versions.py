@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from django.db.models import Max
+
 from pilotis.plans.models import Action, Fiche, FicheRole, Organisation, Plan
 
 ROLE_LABELS = {"pilot": "pilote", "copilot": "co-pilote", "partner": "partenaire"}
@@ -154,19 +156,26 @@ def signed_at(plan: Plan) -> datetime | None:
     if first is None:
         return None
     reason = first.history_change_reason
-    if reason:
-        # The rows of one import are written within seconds; a later re-import of the same
-        # document carries the same reason and must not count.
-        last = (
-            Fiche.history.filter(
-                plan_id=plan.pk,
-                history_change_reason=reason,
-                history_date__lte=first.history_date + timedelta(minutes=10),
-            )
-            .order_by("-history_date")
-            .values_list("history_date", flat=True)
-            .first()
-        )
-        later = [d for d in (last, first.history_date) if d is not None]
-        return max(later)
-    return first.history_date
+    if not reason:
+        return first.history_date
+    # The rows of one import are written within seconds, fiches first, then their actions and
+    # roles; a later re-import of the same document carries the same reason and must not count.
+    window = {
+        "history_change_reason": reason,
+        "history_date__lte": first.history_date + timedelta(minutes=10),
+    }
+    fiche_ids = list(Fiche.history.filter(plan_id=plan.pk).values_list("id", flat=True).distinct())
+    dates = [
+        Fiche.history.filter(plan_id=plan.pk, **window).aggregate(m=Max("history_date"))["m"],
+        Action.history.filter(fiche_id__in=fiche_ids, **window).aggregate(m=Max("history_date"))[
+            "m"
+        ],
+        FicheRole.history.filter(fiche_id__in=fiche_ids, **window).aggregate(m=Max("history_date"))[
+            "m"
+        ],
+        Organisation.history.filter(plan_id=plan.pk, **window).aggregate(m=Max("history_date"))[
+            "m"
+        ],
+        first.history_date,
+    ]
+    return max(d for d in dates if d is not None)

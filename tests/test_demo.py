@@ -1,11 +1,15 @@
 """`make demo`'s data step on the real seed documents: four plans, linked, and an account."""
 
+import re
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
 from pilotis.plans.models import CrossLink, Plan, PlanSectionLink
+
+PHONE = re.compile(r"(?<!\d)0[1-9](?:[ .]?\d{2}){4}(?!\d)")
+WEBMAIL = re.compile(r"[\w.-]+@(?:gmail|hotmail|sfr|orange|yahoo)\.")
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -16,7 +20,8 @@ def test_seed_demo_loads_the_four_plans_and_links_them(settings, client):
     kinds = sorted(Plan.objects.values_list("kind", flat=True))
     assert kinds == ["cls", "cls", "cpts", "prs_scheme"]
     assert "001_78a9efdf112cd05a.txt : ignoré" in out.getvalue()
-    assert "4 plans non publiés : seuls leurs membres les voient" in out.getvalue()
+    assert "4 plans de démonstration publiés" in out.getvalue()
+    assert set(Plan.objects.values_list("published", "is_demo")) == {(True, True)}
 
     cls = Plan.objects.get(slug="contrat-local-de-sante-de-carcassonne-agglo-2024-2029")
     cpts = Plan.objects.get(kind=Plan.Kind.CPTS)
@@ -36,24 +41,23 @@ def test_seed_demo_loads_the_four_plans_and_links_them(settings, client):
     link = to_cpts.get(source_fiche__number="15")
     response = client.post(f"/plans/{cls.slug}/liens/{link.pk}/decision/", {"decision": "accepted"})
     assert response.status_code == 302
-    # The demo plans are not published: visitors without an account see none of them until the
-    # coordinator publishes both ends of the link.
-    client.logout()
-    assert client.get(f"/plans/{cls.slug}/fiches/15/").status_code == 404
-    assert (
-        client.post(
-            "/comptes/login/",
-            {"username": "coordinatrice", "password": _password(out.getvalue())},
-        ).status_code
-        == 302
-    )
-    for plan in (cls, cpts):
-        assert (
-            client.post(f"/plans/{plan.slug}/publication/", {"published": "1"}).status_code == 302
-        )
     client.logout()
     page = client.get(f"/plans/{cls.slug}/fiches/15/").content.decode()
     assert "Le plan entier : Projet de Santé – CPTS Bassin Carcassonnais" in page
+
+    # Published, the CPTS project shows no personal phone number or e-mail (issue 13, RGPD):
+    # they were taken out at import and listed, masked, in the import report.
+    assert "Démonstration" in client.get("/").content.decode()
+    pages = [f"/plans/{cpts.slug}/", f"/plans/{cpts.slug}/donnees/"] + [
+        f"/plans/{cpts.slug}/fiches/{number}/"
+        for number in cpts.fiches.values_list("number", flat=True)
+    ]
+    for url in pages:
+        page = client.get(url).content.decode()
+        assert not PHONE.search(page), (url, PHONE.search(page))
+        assert not WEBMAIL.search(page), (url, WEBMAIL.search(page))
+    reasons = cpts.unplaced_lines.filter(reason="Donnée personnelle écartée")
+    assert reasons.filter(text__startswith="Numéro de téléphone 06 … 05").exists()
 
 
 def _password(output: str) -> str:

@@ -177,8 +177,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("PILOTIS_STATIC_ROOT", str(VAR_DIR / "static")))
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "plans:index"
-LOGOUT_REDIRECT_URL = "plans:index"
+LOGIN_REDIRECT_URL = "home:home"
+LOGOUT_REDIRECT_URL = "home:home"
 
 # Where `pilotis seed_demo` finds the seed documents.
 SEEDS_DIR = Path(env_str("PILOTIS_SEEDS_DIR", str(Path.cwd().parent / "shared" / "seeds")))

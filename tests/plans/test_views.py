@@ -109,7 +109,7 @@ def test_can_import_only_coordinators_and_superusers():
 
 
 def test_index_lists_plans_with_their_facts(client, plan):
-    page = text(client.get("/"))
+    page = text(client.get("/plans/"))
     assert plan.title in page
     assert "Contrat local de santé" in page
     assert "Carcassonne Agglo" in page
@@ -118,7 +118,7 @@ def test_index_lists_plans_with_their_facts(client, plan):
 
 
 def test_index_without_plans_says_so(client):
-    assert "Aucun plan pour le moment" in text(client.get("/"))
+    assert "Aucun plan pour le moment" in text(client.get("/plans/"))
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -126,6 +126,8 @@ def test_index_query_count_is_constant(client, django_assert_num_queries, n):
     create_plan(n)
     create_plan(n)
     with django_assert_num_queries(1):
+        client.get("/plans/")
+    with django_assert_num_queries(1):  # the home page, for a visitor: the plans only
         client.get("/")
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from pilotis.accounts import roles
 from pilotis.core.people import person_name
-from pilotis.followup import perms, services, tracking, weights
+from pilotis.followup import perms, services, summary, tracking, weights
 from pilotis.followup.forms import (
     CampaignSettingsForm,
     OpenCampaignForm,
@@ -435,75 +435,10 @@ def _saved_message(intent: str, fiche: Fiche) -> str:
 # --- A pilot's fiches across plans ---------------------------------------------------------------
 
 
-@dataclass
-class Todo:
-    campaign: Campaign
-    fiche: Fiche
-    status: str
-    status_label: str
-    lateness: str | None
-    url: str
-
-    @property
-    def lateness_label(self) -> str:
-        return tracking.LATENESS_LABELS.get(self.lateness or "", "")
-
-
 @login_required
 @require_safe
 def my_fiches(request):
-    user = request.user
-    plan_ids = roles.plan_ids_of(user, roles.Role.PILOT)
-    open_campaigns = {
-        c.plan_id: c
-        for c in Campaign.objects.filter(
-            plan_id__in=plan_ids, status=Campaign.Status.OPEN
-        ).select_related("plan")
-    }
-    # One query for every plan: the fiches the user's pilot organisations steer, where a
-    # campaign is open (organisation ids are unique across plans).
-    organisation_ids = set().union(
-        *(roles.organisation_ids_of(user, plan_id, roles.Role.PILOT) for plan_id in open_campaigns)
-    )
-    fiches = list(
-        Fiche.objects.filter(
-            plan_id__in=open_campaigns,
-            roles__organisation_id__in=organisation_ids,
-            roles__role__in=roles.STEERING_FICHE_ROLES,
-        )
-        .distinct()
-        .only("plan", "number", "title", "position")
-        # The year after which a COPIL stopped the fiche, if it did: nothing expected after it.
-        .annotate(stopped_year=F("followup__stopped_year"))
-        .order_by("plan_id", "position", "pk")
-    )
-    reports = {
-        (r.campaign_id, r.fiche_id): r.status
-        for r in FicheReport.objects.filter(
-            campaign__in=open_campaigns.values(), fiche__in=fiches
-        ).only("campaign_id", "fiche_id", "status")
-    }
-    today = timezone.localdate()
-    labels = dict(Status.choices)
-    todos = []
-    for fiche in fiches:
-        campaign = open_campaigns[fiche.plan_id]
-        if fiche.stopped_year is not None and fiche.stopped_year < campaign.year:
-            continue
-        status = reports.get((campaign.pk, fiche.pk), Status.TO_DO)
-        todos.append(
-            Todo(
-                campaign=campaign,
-                fiche=fiche,
-                status=status,
-                status_label=labels[status],
-                lateness=tracking.lateness(status, campaign.deadline, today),
-                url=reverse(
-                    "followup:report", args=[campaign.plan.slug, campaign.year, fiche.number]
-                ),
-            )
-        )
-    todos.sort(key=lambda t: (t.campaign.deadline, t.campaign.plan.title, t.fiche.position))
+    plan_ids, todos = summary.pilot_todos(request.user)
     context = {
         "title": "Mes fiches à suivre",
         "pending": [t for t in todos if not tracking.is_done(t.status)],

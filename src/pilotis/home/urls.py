@@ -7,6 +7,7 @@ from pilotis.home import views
 app_name = "home"
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("accessibilite/", views.static_page, {"page": "accessibility"}, name="accessibility"),
     path("mentions-legales/", views.static_page, {"page": "legal"}, name="legal"),
     path(

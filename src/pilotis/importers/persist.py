@@ -12,7 +12,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.text import slugify
 
-from pilotis.core import history
+from pilotis.core import history, personal
 from pilotis.importers.programmes import ProgrammeRef, programme_for
 from pilotis.plans.draft import (
     OrganisationDraft,
@@ -24,6 +24,7 @@ from pilotis.plans.draft import (
     ordered_roles,
     role_organisation_key,
 )
+from pilotis.plans.draft import UnplacedLine as DraftUnplacedLine
 from pilotis.plans.models import (
     ACTION_ORIGIN_KEY,
     Action,
@@ -87,6 +88,8 @@ class ImportSummary:
     counts: dict[str, KindCounts] = field(default_factory=lambda: {k: KindCounts() for k in KINDS})
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+    # Personal contact data taken out of the plan's content before storing it (RGPD).
+    personal_data: list[personal.Located] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -106,10 +109,11 @@ def save_draft(
     Every row created, changed or deleted is recorded in the history with `user` (the person
     importing; none for a command) and the reason « Import de <document> ».
     """
+    removed = drop_personal_data(draft)
     problems = check_draft(draft)
     if problems:
         raise DraftError("Le plan lu est incohérent : " + " ; ".join(problems))
-    summary = ImportSummary(plan_slug=draft.slug, dry_run=dry_run)
+    summary = ImportSummary(plan_slug=draft.slug, dry_run=dry_run, personal_data=removed)
     with transaction.atomic():
         plan = _Writer(draft, source_sha256, summary, user=user).run()
         if dry_run:
@@ -120,6 +124,24 @@ def save_draft(
 
 
 # --- Pure helpers -----------------------------------------------------------------------------
+
+PERSONAL_DATA_REASON = "Donnée personnelle écartée"
+
+
+def drop_personal_data(draft: PlanDraft) -> list[personal.Located]:
+    """Take the phone numbers and personal e-mail addresses out of everything `draft` would
+    store (a published plan is read by anyone), and list each one, masked, among the lines of
+    the import report so that the coordinator sees what was left out and where."""
+    removed = personal.redact_tree(draft)
+    draft.unplaced.extend(
+        DraftUnplacedLine(
+            line=item.line,
+            text=f"{item.finding.label.capitalize()} {item.finding.masked} ({item.where})",
+            reason=PERSONAL_DATA_REASON,
+        )
+        for item in removed
+    )
+    return removed
 
 
 def check_draft(draft: PlanDraft) -> list[str]:

@@ -67,6 +67,8 @@ class Plan(models.Model):
     extra = models.JSONField("autres données", default=dict, blank=True)
     # Unpublished plans are read by their members only; the coordinator publishes them.
     published = models.BooleanField("publié", default=False)
+    # Imported by `seed_demo` to show Pilotis: labelled « démonstration » wherever it is listed.
+    is_demo = models.BooleanField("plan de démonstration", default=False)
     published_at = models.DateTimeField("publié le", null=True, blank=True)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -7,7 +7,7 @@ from pilotis.plans import views, views_content, views_data, views_editor, views_
 app_name = "plans"
 
 urlpatterns = [
-    path("", views.index, name="index"),
+    path("plans/", views.index, name="index"),
     path("recherche/", views.search, name="search"),
     # Before "plans/<slug>/" so that "nouveau" is never read as a plan identifier.
     path("plans/nouveau/", views_editor.plan_create, name="plan_create"),

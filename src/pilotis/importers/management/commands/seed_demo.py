@@ -15,7 +15,7 @@ from pilotis.accounts import roles
 from pilotis.importers import registry
 from pilotis.importers.persist import save_draft
 from pilotis.importers.report import plural, summary_lines
-from pilotis.plans import crosslinks
+from pilotis.plans import content, crosslinks
 from pilotis.plans.draft import ParseError
 from pilotis.plans.models import Plan
 from pilotis.plans.perms import COORDINATORS_GROUP
@@ -33,16 +33,22 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
+        self.imported: list[int] = []
         self._import_seeds(options["verbosity"])
         self._links()
-        self._coordinator()
-        unpublished = Plan.objects.filter(published=False).count()
-        if unpublished:
-            # Left unpublished on purpose: publishing is the coordinator's decision, on each
-            # plan's page; until then visitors without an account see none of them.
+        user = self._coordinator()
+        # The demonstration plans are published, so that a visitor without an account sees
+        # what Pilotis does; each is labelled « démonstration » wherever it is listed. Their
+        # personal contact data was taken out at import (docs/rgpd.md).
+        demo = Plan.objects.filter(pk__in=self.imported)
+        demo.update(is_demo=True)
+        published = [p for p in demo.order_by("title") if content.set_published(p, True, user)]
+        if published:
             self.stdout.write(
-                f"{plural(unpublished, 'plan non publié', 'plans non publiés')} : seuls leurs "
-                f"membres les voient ; « {USERNAME} » peut les publier depuis leur page."
+                plural(
+                    len(published), "plan de démonstration publié", "plans de démonstration publiés"
+                )
+                + " : visibles sans compte, signalés « démonstration »."
             )
         self.stdout.write(f"Connexion : {LOGIN_URL}")
 
@@ -61,6 +67,7 @@ class Command(BaseCommand):
             try:
                 draft = registry.parse_document(data, path.name)
                 summary = save_draft(draft, source_sha256=hashlib.sha256(data).hexdigest())
+                self.imported.append(summary.plan_id)
             except ParseError as exc:
                 # The seeds hold documents that are not plans (a brochure): the reason on demand.
                 self.stdout.write(
@@ -100,7 +107,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Liens de « {plan.title} » : " + ", ".join(parts) + ".")
 
     @transaction.atomic
-    def _coordinator(self) -> None:
+    def _coordinator(self):
         group, created = Group.objects.get_or_create(name=GROUP)
         if created:
             self.stdout.write(f"Groupe « {GROUP} » créé.")
@@ -136,3 +143,4 @@ class Command(BaseCommand):
             if roles.Role.COORDINATOR not in roles.roles_of(user, plan):
                 roles.grant(user, plan, roles.Role.COORDINATOR)
                 self.stdout.write(f"Le compte « {USERNAME} » coordonne « {plan.title} ».")
+        return user

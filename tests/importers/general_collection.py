@@ -3,11 +3,13 @@
 The same invented fiches (no real contract's text) written in four layouts met in French CLS
 and CPTS documents:
 - "docx-tables": a DOCX, one label/value table per fiche (a merged heading row, bullets and
-  numbered steps in cells, a steps table with a deadline column, a vertically merged label);
+  numbered steps in cells, pilots and partners as column headers above their values, a
+  vertically merged label);
 - "pdf-headings": a PDF (WeasyPrint) with a heading per action and bold-labelled paragraphs;
 - "docx-bold": a DOCX with bold labels followed by text or by bullet paragraphs;
 - "docx-heading-labels": a DOCX whose labels are headings (Word "Heading 3") above their text;
-- "text-colons": plain text, labels alone on their line ending with a colon, "ACTION 4" headings.
+- "text-colons": plain text with a table of contents, labels alone on their line ending with a
+  colon, "ACTION 4" headings.
 `score` compares a draft with the answers, field by field; the test asserts a floor on it, and
 bench/general_reader.py prints it.
 """
@@ -130,9 +132,11 @@ TITLE = "Contrat local de santé de la Communauté de communes du Val d'Orbe 202
 # --- the layouts --------------------------------------------------------------------------
 
 
-def docx_tables(fiches: list[Spec]) -> bytes:
-    """One label/value table per fiche, its first row a merged heading."""
+def docx_tables(fiches: list[Spec], page_breaks: bool = False) -> bytes:
+    """One label/value table per fiche, its first row a merged heading; every other fiche has
+    its pilots and partners as a two-column header row above their values."""
     import docx
+    from docx.enum.text import WD_BREAK
 
     document = docx.Document()
     document.add_heading(TITLE, 0)
@@ -157,8 +161,12 @@ def docx_tables(fiches: list[Spec]) -> bytes:
             return cells
 
         row("Intitulé de l'action", spec.title)
-        row("Pilote(s)", " / ".join(spec.pilots))
-        row("Partenaires associés", *[f"• {p}" for p in spec.partners])
+        if fiches.index(spec) % 2:
+            row("Pilote(s)", "Partenaires associés")
+            row(" / ".join(spec.pilots), ", ".join(spec.partners))
+        else:
+            row("Pilote(s)", " / ".join(spec.pilots))
+            row("Partenaires associés", *[f"• {p}" for p in spec.partners])
         row("Public(s) cible(s)", spec.public)
         row("Objectif général", spec.objective)
         row("Objectifs spécifiques", *[f"- {o}" for o in spec.specific])
@@ -178,7 +186,9 @@ def docx_tables(fiches: list[Spec]) -> bytes:
         if spec.linked:
             row("Liens avec les autres fiches", f"Fiche action n°{spec.linked[0]}")
         row(spec.unknown[0], spec.unknown[1])
-        document.add_paragraph("")
+        paragraph = document.add_paragraph("")
+        if page_breaks:
+            paragraph.add_run().add_break(WD_BREAK.PAGE)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -303,7 +313,11 @@ def docx_heading_labels(fiches: list[Spec]) -> bytes:
 
 def text_colons(fiches: list[Spec]) -> bytes:
     """Plain text: "ACTION 4" headings, labels alone on their line with a colon."""
-    lines = [TITLE.upper(), ""]
+    lines = [TITLE.upper(), "", "SOMMAIRE"]
+    lines += [
+        f"Action {spec.number} - {spec.title} ........ {n + 3}" for n, spec in enumerate(fiches)
+    ]
+    lines += [""]
     section = None
     for spec in fiches:
         if spec.section != section:

@@ -122,3 +122,30 @@ def test_a_document_without_any_fiche_shows_what_was_looked_for(coordinator):
     text = fold(page_text(response))
     assert "aucun titre de fiche" in text and "fiche action n° 1.2" in text
     assert Plan.objects.count() == 0
+
+
+def test_a_cls_written_as_one_table_per_fiche_in_docx_is_imported(coordinator):
+    from tests.importers import general_collection as collection
+
+    expected = collection.specs(4)
+    document = SimpleUploadedFile("cls-val-orbe.docx", collection.docx_tables(expected))
+    response = coordinator.post("/plans/import/", {"step": "preview", "document": document})
+    assert response.status_code == 200
+    post(coordinator, token_of(response), "confirm")
+    plan = Plan.objects.get()
+    assert plan.start_year == 2025 and plan.fiches.count() == 4
+    fiche = plan.fiches.get(number="1.2")
+    assert fiche.title == expected[1].title and fiche.public == expected[1].public
+    roles = [(r.role, r.as_written) for r in fiche.roles.order_by("position", "pk")]
+    assert roles == [("pilot", "CPAM")] + [("partner", p) for p in expected[1].partners]
+    assert [(a.text, a.deadline_years) for a in fiche.actions.order_by("position")] == [
+        (s.text, s.years) for s in expected[1].steps
+    ]
+    assert sorted(fiche.indicators.values_list("kind", flat=True)) == [
+        "monitoring",
+        "monitoring",
+        "result",
+    ]
+    assert fiche.extra["Valeur ajoutée pour le territoire"] == expected[1].unknown[1]
+    # Provenance: each fiche keeps the lines of the document it came from.
+    assert fiche.source_first_line and fiche.source_last_line >= fiche.source_first_line

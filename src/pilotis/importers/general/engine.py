@@ -265,7 +265,7 @@ class Collector:
             if len(cells) >= 2 and all(header) and len({h.field for h in header}) == len(header):
                 columns = header  # type: ignore[assignment]
                 continue
-            if columns is not None and len(cells) == len(columns):
+            if columns is not None and len(cells) == len(columns) and header[0] is None:
                 self._columns(columns, cells, table)
                 continue
             columns = None

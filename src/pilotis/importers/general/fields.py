@@ -84,7 +84,7 @@ def build_fiche(raw: RawFiche, ctx: Context) -> FicheDraft:
                 _flag(fiche, _flag_field(code), f"rubrique « {rubric.label} » vide.", rubric, ctx)
             continue
         if code == "":
-            _untitled_text(fiche, rubric, entries, ctx)
+            _untitled_text(fiche, raw, rubric, entries, ctx)
         elif code == "title":
             fiche.title = _join(texts)
         elif code == "number":
@@ -304,11 +304,16 @@ def _extra(fiche: FicheDraft, key: str, entries: list[Entry]) -> None:
     fiche.extra[key] = _append(str(fiche.extra.get(key, "")), text, "\n")
 
 
-def _untitled_text(fiche: FicheDraft, rubric: Rubric, entries: list[Entry], ctx: Context):
-    """Text between the fiche's heading and its first label: the title's end, then context."""
+def _untitled_text(
+    fiche: FicheDraft, raw: RawFiche, rubric: Rubric, entries: list[Entry], ctx: Context
+):
+    """Text between the fiche's heading and its first label: the title (or the end of a title
+    the heading wrapped), then context."""
     rest = list(entries)
     if not fiche.title and rest:
         fiche.title = rest.pop(0).text
+    elif rest and rest[0].line == raw.line + 1 and _wrapped(fiche.title, rest[0].text):
+        fiche.title = f"{fiche.title} {rest.pop(0).text}"
     if rest:
         fiche.context = _append(fiche.context, _paragraphs(rest), "\n\n")
         _flag(
@@ -319,6 +324,21 @@ def _untitled_text(fiche: FicheDraft, rubric: Rubric, entries: list[Entry], ctx:
             ctx,
             Span(ctx.document, rest[0].line, rest[-1].line),
         )
+
+
+_PARTICLE = re.compile(
+    r"(?:[,\-–]|\b(?:de|des|du|la|le|les|et|à|au|aux|en|pour|l['’]|d['’]))$", re.I
+)
+
+
+def _wrapped(title: str, following: str) -> bool:
+    """Whether the line after a heading finishes its title (a title the page wrapped)."""
+    return (
+        title.count("(") > title.count(")")
+        or bool(_PARTICLE.search(title))
+        or following[:1].islower()
+        or following[:1] == "("
+    )
 
 
 def _check(fiche: FicheDraft, raw: RawFiche, ctx: Context) -> None:

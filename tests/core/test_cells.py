@@ -46,3 +46,28 @@ def test_xlsx_text_is_a_string_cell_and_numbers_stay_numbers():
 
 def test_xml_safe_keeps_tabs_and_newlines():
     assert xml_safe("a\tb\nc\r\x00d\x1f") == "a\tb\nc\rd"
+
+
+def test_a_csv_cell_reads_back_as_written():
+    from pilotis.core.cells import csv_text
+
+    for text in ("=2+5", "-1", "@x", "Réalisé", "'déjà cité'"):
+        assert csv_text(str(csv_value(text))) == text
+
+
+def test_xml_safe_tree_cleans_nested_dataclasses_and_keeps_clean_parts():
+    from dataclasses import dataclass
+
+    from pilotis.core.cells import xml_safe_tree
+
+    @dataclass(frozen=True)
+    class Row:
+        text: str
+        number: int = 1
+
+    clean = Row("propre")
+    tree = {"rows": [clean, Row("sale\x01\ufffe")], "pair": ("a\x0b", 2)}
+    cleaned = xml_safe_tree(tree)
+    assert cleaned == {"rows": [clean, Row("sale")], "pair": ("a", 2)}
+    assert cleaned["rows"][0] is clean
+    assert xml_safe_tree(clean) is clean

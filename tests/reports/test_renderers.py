@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import docx
 import openpyxl
@@ -210,3 +211,26 @@ def test_errata_are_in_every_form_of_the_annual_report(client, plan, reader):
     # The corrected rate is the one the report counts.
     figures = client.get(annual_url(plan)).context["report"]
     assert next(f for f in figures.fiches if f.number == "1").rate_label.startswith("60")
+
+
+def test_user_text_is_text_and_control_characters_do_not_fail_the_files(plan):
+    """Issue 9: obstacles, an indicator's text value and a decision's reason starting with « = »
+    are string cells in the annual XLSX; a control character stored before input refused it
+    leaves the XLSX and the DOCX writable."""
+    from pilotis.followup.models import Decision, FicheReport, IndicatorValue
+    from pilotis.reports.loader import load_plan_data
+    from pilotis.reports.model import annual_report
+    from pilotis.reports.render_docx import annual_docx
+    from pilotis.reports.render_xlsx import annual_xlsx
+
+    FicheReport.objects.filter(plan=plan).update(obstacles='=HYPERLINK("http://x.example")\x01')
+    IndicatorValue.objects.filter(plan=plan).update(value_number=None, value_text="=2+5\ufffe")
+    Decision.objects.filter(plan=plan).update(reason="@SOMME(A1)\x0b")
+    report = annual_report(load_plan_data(plan), 1, date(2025, 6, 1))
+    book = openpyxl.load_workbook(io.BytesIO(annual_xlsx(report)))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    texts = {c.value for c in cells if c.data_type == "s"}
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    assert {"=2+5", "@SOMME(A1)"} <= texts
+    document = docx.Document(io.BytesIO(annual_docx(report)))
+    assert any('=HYPERLINK("http://x.example")' in p.text for p in document.paragraphs)

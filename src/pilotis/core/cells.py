@@ -9,6 +9,7 @@ removed so that an XLSX or DOCX can always be written from what is already store
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -24,8 +25,44 @@ def xml_safe(text: str) -> str:
     return XML_ILLEGAL.sub("", text)
 
 
+def xml_safe_tree(value: Any) -> Any:
+    """`value` (a plain-data tree: dataclasses, lists, tuples, dicts) with every text xml_safe.
+
+    For renderers writing XML (DOCX): text stored before input refused these characters must not
+    fail the file. Parts holding nothing to remove are returned as they are (no copy).
+    """
+    if isinstance(value, str):
+        return xml_safe(value)
+    if isinstance(value, list | tuple):
+        items = [xml_safe_tree(v) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        pairs = {k: xml_safe_tree(v) for k, v in value.items()}
+        return value if all(pairs[k] is v for k, v in value.items()) else pairs
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if f.init:
+                old = getattr(value, f.name)
+                new = xml_safe_tree(old)
+                if new is not old:
+                    changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
+
+
 def is_formula_like(text: str) -> bool:
     return text.startswith(FORMULA_TRIGGERS)
+
+
+def csv_text(text: str) -> str:
+    """A CSV cell read back: the apostrophe `csv_value` put before formula-like text removed, so
+    that a file Pilotis wrote reads as what it holds."""
+    if text.startswith("'") and is_formula_like(text[1:]):
+        return text[1:]
+    return text
 
 
 def csv_value(value: Any) -> Any:

@@ -32,11 +32,11 @@ from typing import Any
 
 from django.utils import translation
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from pilotis.core.cells import csv_text, csv_value, xlsx_value, xml_safe
 from pilotis.followup.forms import ReportForm, action_field, indicator_field
 from pilotis.followup.models import PROGRESS_RATES
 from pilotis.followup.services import DRAFT, SUBMIT, ReportData
@@ -375,7 +375,7 @@ def _values(fiche: FicheLines, sheet: str, item) -> list[str]:
     digest alike, so an untouched cell still reads as untouched.
     """
     return [
-        ILLEGAL_CHARACTERS_RE.sub("", fiche.values.get(_field_name(sheet, c.part, item), ""))
+        xml_safe(fiche.values.get(_field_name(sheet, c.part, item), ""))
         for _, c in _editable(sheet)
     ]
 
@@ -510,9 +510,9 @@ def _validations(sheet: str, allow_partial: bool) -> dict[str, DataValidation]:
 
 def _fill_sheet(ws, lines: CampaignLines, sheet: str) -> None:
     columns = COLUMNS[sheet]
-    ws.append([c.header for c in columns])
     for index, column in enumerate(columns, start=1):
         cell = ws.cell(row=1, column=index)
+        xlsx_value(cell, column.header)
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -525,12 +525,9 @@ def _fill_sheet(ws, lines: CampaignLines, sheet: str) -> None:
     for fiche, _item, cells in _rows(lines, sheet):
         row_number += 1
         for index, (column, value) in enumerate(zip(columns, cells, strict=True), start=1):
-            if isinstance(value, str):
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = ws.cell(row=row_number, column=index, value=value)
-            if isinstance(value, str):
-                # openpyxl would store a text starting with « = » as a formula.
-                cell.data_type = "s"
+            cell = ws.cell(row=row_number, column=index)
+            # Text as a string cell (never a formula), without what XML cannot hold.
+            xlsx_value(cell, value)
             editable = column.part is not None and fiche.editable
             cell.alignment = Alignment(wrap_text=column.wrap, vertical="top")
             if column.part in TEXT_PARTS:
@@ -563,12 +560,12 @@ def build_xlsx(lines: CampaignLines, *, upload_url: str = "", generated: str = "
     readme = wb.active
     readme.title = README
     readme.column_dimensions["A"].width = 110
-    for text in readme_lines(lines, upload_url=upload_url, generated=generated):
-        readme.append([ILLEGAL_CHARACTERS_RE.sub("", text) or None])
-        cell = readme.cell(row=readme.max_row, column=1)
+    for row, text in enumerate(
+        readme_lines(lines, upload_url=upload_url, generated=generated), start=1
+    ):
+        cell = readme.cell(row=row, column=1)
+        xlsx_value(cell, xml_safe(text) or None)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if cell.value is not None:
-            cell.data_type = "s"
     readme["A1"].font = Font(bold=True, size=14)
     for row in readme.iter_rows(min_row=2):
         if row[0].value in ("Comment remplir ce tableur", "Envoyer le tableur rempli"):
@@ -582,8 +579,10 @@ def build_xlsx(lines: CampaignLines, *, upload_url: str = "", generated: str = "
     return out.getvalue()
 
 
-def _csv_cell(value: Any) -> str:
-    return _cell_text(value)
+def _csv_cell(value: Any) -> Any:
+    """Text through core.cells (formula-like text neutralised); numbers and dates as a person
+    writes them (« 12,5 »), never prefixed."""
+    return csv_value(value) if isinstance(value, str) else _cell_text(value)
 
 
 def build_csv(lines: CampaignLines, sheet: str) -> bytes:
@@ -766,7 +765,10 @@ def _read_csv(name: str, data: bytes) -> tuple[str, list[Row], list[CellError]]:
         )
     first = text.split("\n", 1)[0]
     delimiter = ";" if ";" in first else "\t" if "\t" in first else ","
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    records = [
+        [csv_text(cell) for cell in record]
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    ]
     if len(records) > MAX_ROWS:
         raise FileRefused(f"le fichier « {name} » a plus de {MAX_ROWS} lignes.")
     if not records or not any(h.strip() for h in records[0]):

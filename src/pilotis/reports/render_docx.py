@@ -18,6 +18,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from docx.text.font import Font
 
+from pilotis.core.cells import xml_safe_tree
 from pilotis.reports.charts import Chart, Table
 from pilotis.reports.model import (
     AnnualReport,
@@ -318,6 +319,7 @@ def _annual_fiche(document, report: AnnualReport, fiche: FicheSection) -> None:
 
 
 def annual_docx(report: AnnualReport) -> bytes:
+    report = xml_safe_tree(report)  # text stored with a control character must not fail the file
     cover = report.cover
     document = _document(cover, f"{cover.title} — {report.year_label.lower()}")
     _cover(document, cover)
@@ -422,6 +424,7 @@ def _final_fiche(document, report: FinalReport, fiche: FicheTrajectory) -> None:
 
 
 def final_docx(report: FinalReport) -> bytes:
+    report = xml_safe_tree(report)
     cover = report.cover
     document = _document(cover, cover.title)
     _cover(document, cover)

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from pilotis.core.cells import xlsx_value
 from pilotis.reports.model import AnnualReport, ProgressRow
 
 PERCENT = "0.0 %"
@@ -60,17 +61,19 @@ class _Sheets:
         heading = f"{cover.plan_title} — {self.report.year_label.lower()} — {title}"
         if cover.is_demo:
             heading += f" — {cover.demo_label}"
-        sheet.cell(row=1, column=1, value=heading).font = (
-            DEMO_FONT if cover.is_demo else Font(bold=True)
-        )
+        xlsx_value(sheet.cell(row=1, column=1), heading)
+        sheet.cell(row=1, column=1).font = DEMO_FONT if cover.is_demo else Font(bold=True)
         for index, name in enumerate(columns, start=1):
-            cell = sheet.cell(row=2, column=index, value=name)
+            cell = sheet.cell(row=2, column=index)
+            xlsx_value(cell, name)
             cell.font = Font(bold=True)
             cell.fill = HEADING_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="top")
         for r, row in enumerate(rows, start=3):
             for c, value in enumerate(row, start=1):
-                cell = sheet.cell(row=r, column=c, value=_number(value))
+                cell = sheet.cell(row=r, column=c)
+                # User text as text (never a formula, nothing XML cannot hold), numbers as numbers.
+                xlsx_value(cell, _number(value))
                 if c - 1 in percent_columns:
                     cell.number_format = PERCENT
         for index in range(len(columns)):

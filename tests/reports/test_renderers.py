@@ -58,9 +58,43 @@ def workbook(client, url: str):
     return openpyxl.load_workbook(io.BytesIO(content))
 
 
+def structure(pdf: bytes) -> tuple[str, list[tuple[str, str]]]:
+    """The PDF's language and its tags (type, alternative text), page after page."""
+    import ctypes
+
+    import pypdfium2
+    import pypdfium2.raw as raw
+
+    def read(function, handle) -> str:
+        buffer = ctypes.create_string_buffer(4000)
+        size = function(handle, buffer, len(buffer))
+        return buffer.raw[:size].decode("utf-16-le").rstrip("\x00")
+
+    def walk(element, found):
+        kind = read(raw.FPDF_StructElement_GetType, element)
+        alt = read(raw.FPDF_StructElement_GetAltText, element) if kind == "Figure" else ""
+        found.append((kind, alt))
+        for i in range(raw.FPDF_StructElement_CountChildren(element)):
+            child = raw.FPDF_StructElement_GetChildAtIndex(element, i)
+            if child:
+                walk(child, found)
+
+    document = pypdfium2.PdfDocument(pdf)
+    language = (ctypes.c_ushort * 20)()
+    size = raw.FPDFCatalog_GetLanguage(document.raw, language, 40)
+    found: list[tuple[str, str]] = []
+    for page in document:
+        tree = raw.FPDF_StructTree_GetForPage(page.raw)
+        for i in range(raw.FPDF_StructTree_CountChildren(tree)):
+            walk(raw.FPDF_StructTree_GetChildAtIndex(tree, i), found)
+        raw.FPDF_StructTree_Close(tree)
+    return bytes(language)[:size].decode("utf-16-le").rstrip("\x00"), found
+
+
 def test_annual_pdf(client, plan, reader):
     client.force_login(reader)
-    text = pdf_text(client, annual_url(plan, fmt="pdf"))
+    content = download(client, annual_url(plan, fmt="pdf"), "application/pdf")
+    text = flat(extract_text(content, "rapport.pdf"))
     assert plan.title in text
     assert "Année 1 (2024)" in text
     assert "Fiche n°2 — Soutenir la parentalité" in text
@@ -69,6 +103,40 @@ def test_annual_pdf(client, plan, reader):
     assert "Fiches dont le suivi n’est pas transmis (1)" in text
     assert "Données du graphique : Taux d’avancement par ambition" in text
     assert "Données de démonstration" not in text
+    # Tagged for screen readers: French, headings, tables with headers, charts with their text.
+    language, tags = structure(content)
+    kinds = [kind for kind, _ in tags]
+    assert language == "fr-FR"
+    assert kinds.count("H3") == 3  # one per fiche
+    assert kinds.count("H2") >= 6 and "H1" in kinds
+    assert kinds.count("Table") == kinds.count("THead") and "TH" in kinds
+    alts = [alt for kind, alt in tags if kind == "Figure"]
+    assert len(alts) == 2 and alts[0].startswith("Taux d’avancement par ambition")
+    assert "Barres horizontales" in alts[0]
+    import pypdfium2
+
+    assert pypdfium2.PdfDocument(content).get_metadata_dict()["Title"].startswith(
+        "Rapport annuel d’évaluation — année 1 (2024)"
+    )
+
+
+def test_user_text_is_never_typst_markup():
+    """Whatever a pilot writes reaches the PDF as text: no markup, code or comment runs."""
+    from django.template import Context, Template
+
+    from pilotis.reports import render_pdf
+    from pilotis.reports.templatetags.reports_typst import t
+
+    assert t('a "b" \\ c\nd\x07') == '"a \\"b\\" \\\\ c\\nd"'
+    tricky = '#set page(width: 1cm) *gras* $x$ <a> @a // fin \\ "guillemets" ] ) }'
+    source = Template(
+        '{% load reports_typst %}{% include "reports/typst/_lib.typ" %}'
+        "#show: setup.with(title: {{ value|t }})\n== #{{ value|t }}\n#note({{ value|t }})"
+    ).render(Context({"value": tricky}, autoescape=False))
+    pdf = __import__("typst").compile(
+        source.encode(), font_paths=[str(render_pdf.fonts_dir())], ignore_system_fonts=True
+    )
+    assert flat(extract_text(pdf, "essai.pdf")).count(flat(tricky)) == 2
 
 
 def test_annual_docx_has_headings_and_tables(client, plan, reader):

@@ -1,6 +1,6 @@
 """Rendered report files, kept by what they show: a report is rendered once, then served.
 
-A PDF of the 55 Carcassonne fiches costs WeasyPrint about ten seconds of CPU, and a COPIL's
+A PDF of the 55 Carcassonne fiches costs about a second of CPU (Typst), and a COPIL's
 members all download the same file before the meeting. The key is a digest of the report model
 (every figure, text and date it shows, the « produced on » day included), of the format and of
 the renderers' own code and templates: new data, a correction or a new Pilotis version gives a
@@ -24,7 +24,7 @@ from django.core.cache import caches
 CACHE_ALIAS = "reports"
 # A week: long enough for a COPIL's preparation; files of the same report come back anyway.
 TIMEOUT_SECONDS = 7 * 24 * 3600
-_RENDERING_SUFFIXES = {".py", ".html", ".css", ".svg"}
+_RENDERING_SUFFIXES = {".py", ".html", ".css", ".svg", ".typ"}
 
 
 @cache

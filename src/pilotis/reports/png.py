@@ -1,20 +1,38 @@
 """The report charts as PNG images, for the DOCX: python-docx cannot embed SVG.
 
 No new dependency and no system tool: the same SVG markup is laid out by WeasyPrint (one page per
-chart, sized to it) and the pages are rasterised by PDFium (pypdfium2), both already needed for
-the PDF reports and the document imports. The DOCX places each image beside its data table.
+chart, sized to it) and the pages are rasterised by PDFium (pypdfium2), which the document imports
+need too (the PDF reports themselves are typeset by Typst, reports.render_pdf). The DOCX places
+each image beside its data table.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
 
 from pilotis.reports.charts import Chart
-from pilotis.reports.render_pdf import font_faces
 
 # Twice the SVG's pixel size: sharp once Word scales the picture to the page width.
 SCALE = 2.0
+# The DSFR's Marianne, shipped with django-dsfr, as in the PDF. WOFF 1 rather than WOFF 2, which
+# would need the brotli package to be read.
+MARIANNE = (("Regular", 400, "normal"), ("Bold", 700, "normal"), ("Regular_Italic", 400, "italic"))
+
+
+def font_faces() -> str:
+    faces = []
+    for name, weight, style in MARIANNE:
+        path = finders.find(f"dsfr/dist/fonts/Marianne-{name}.woff")
+        if path:
+            faces.append(
+                f'@font-face {{ font-family: Marianne; src: url("{Path(path).as_uri()}"); '
+                f"font-weight: {weight}; font-style: {style}; }}"
+            )
+    return "\n".join(faces)
 
 
 def charts_png(charts: Sequence[Chart], scale: float = SCALE) -> list[bytes]:

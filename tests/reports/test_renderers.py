@@ -115,8 +115,10 @@ def test_annual_pdf(client, plan, reader):
     assert "Barres horizontales" in alts[0]
     import pypdfium2
 
-    assert pypdfium2.PdfDocument(content).get_metadata_dict()["Title"].startswith(
-        "Rapport annuel d’évaluation — année 1 (2024)"
+    assert (
+        pypdfium2.PdfDocument(content)
+        .get_metadata_dict()["Title"]
+        .startswith("Rapport annuel d’évaluation — année 1 (2024)")
     )
 
 

@@ -339,3 +339,31 @@ def test_a_document_beyond_the_limit_is_refused_with_its_size():
         read(text, "archives.txt")
     message = str(error.value)
     assert "« archives.txt » est trop long" in message and "annexes" in message
+
+
+def test_a_docx_table_with_the_heading_beside_its_title_and_rubrics_side_by_side():
+    def build(document):
+        table = document.add_table(rows=3, cols=4)
+        table.cell(0, 0).text = "Fiche action n°5"
+        table.cell(0, 1).merge(table.cell(0, 3)).text = "Lutter contre l'isolement"
+        for column, text in enumerate(["Pilote", "CCAS", "Co-pilote", "CAF"]):
+            table.cell(1, column).text = text
+        table.cell(2, 0).text = "Public cible"
+        table.cell(2, 1).merge(table.cell(2, 3)).text = "Personnes âgées isolées"
+
+    (fiche,) = parse_document(_docx(build), "cote-a-cote.docx").fiches
+    assert (fiche.number, fiche.title) == ("5", "Lutter contre l'isolement")
+    assert [(r.role, r.as_written) for r in fiche.roles] == [("pilot", "CCAS"), ("copilot", "CAF")]
+    assert fiche.public == "Personnes âgées isolées"
+
+
+def test_the_import_report_lists_the_labels_the_general_reader_read():
+    from pilotis.importers.report import report_lines
+
+    lines = report_lines(read(FICHE))
+    assert "Rubriques lues (lecture générale, 12) :" in lines
+    assert "  « Pilote(s) » → Pilotes, 1 fiche" in lines
+    assert (
+        "  « Point d'attention du COPIL » → Autre rubrique (gardée sous son nom) "
+        "(rubrique inconnue), 1 fiche"
+    ) in lines

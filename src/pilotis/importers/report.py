@@ -111,4 +111,14 @@ def report_lines(draft: PlanDraft) -> list[str]:
         ]
     else:
         lines.append("Aucun point à vérifier.")
+    labels = draft.extra.get("labels", []) if draft.extra.get("reader") == "general" else []
+    if labels:
+        # The general reader read the document from its labels: say which field each one fed.
+        lines.append(f"Rubriques lues (lecture générale, {len(labels)}) :")
+        lines += [
+            f"  « {entry['label']} » → {entry['field_label']}"
+            + ("" if entry["known"] else " (rubrique inconnue)")
+            + f", {plural(entry['count'], 'fiche')}"
+            for entry in labels
+        ]
     return lines

@@ -253,7 +253,10 @@ class Collector:
                 continue
             first = next(p.line for c in cells for p in c.paragraphs())
             if self._row_heading(row):
-                self._heading(squash(texts[0]), first)
+                filled = [squash(t) for t in texts if t]
+                self._heading(filled[0], first)
+                if len(filled) == 2 and self.fiche is not None and not self.fiche.title:
+                    self.fiche.title = filled[1]
                 self.fiche.from_table = True  # type: ignore[union-attr]
                 columns = None
                 continue
@@ -272,14 +275,31 @@ class Collector:
             self._row(row, cells, table)
 
     def _row_heading(self, row: list[Cell]) -> bool:
+        """A row across the table that is a fiche's or a section's heading, or a fiche's
+        heading beside its title ("Fiche action n°3 | Titre")."""
         cells = [c for c in _distinct(row) if c.text()]
-        if len(cells) != 1 or self.heading_pattern is None:
+        if not cells or len(cells) > 2 or self.heading_pattern is None:
             return False
         text = squash(cells[0].text())
+        if len(cells) == 2:
+            return bool(self.heading_pattern.match(text))
         return bool(self.heading_pattern.match(text) or patterns.section_heading(text))
 
     def _row(self, row: list[Cell], cells: list[Cell], table: Table) -> None:
         assert self.fiche is not None
+        pairs = [cells[i : i + 2] for i in range(0, len(cells), 2)]
+        if (
+            len(cells) >= 4
+            and len(cells) % 2 == 0
+            and all(field_of(squash(label.text()), self.mapping) for label, _ in pairs)
+        ):
+            # "Pilote | CAF | Co-pilote | CPAM": two rubrics side by side.
+            for label, value in pairs:
+                found = field_of(squash(label.text()).rstrip(" :"), self.mapping)
+                line = label.paragraphs()[0].line
+                self.rubric = self.fiche.add(Rubric(found.as_written, found, line))
+                self._cell_into(value, self.rubric)
+            return
         if len(cells) >= 2 and cells[0].text() and not row[0].merged_above:
             label_text = squash(cells[0].text()).rstrip(" :")
             words = len(label_text.split())

@@ -261,3 +261,45 @@ def test_the_edited_file_goes_through_the_import_page_review(client, settings, t
     assert client.post("/plans/import/", {"step": "confirm", "token": token}).status_code == 302
     assert Plan.objects.get().fiches.get(number="2").public == "Adolescents"
     assert Plan.objects.get().fiches.get(number="1").public == "Enfants, parents"
+
+
+def test_a_new_plan_written_in_the_blank_spreadsheet(client):
+    client.force_login(UserFactory(coordinator=True))
+    page = client.get("/plans/import/").content.decode()
+    assert 'href="/plans/import/modele.xlsx"' in page
+    response = client.get("/plans/import/modele.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert "Pilotis" not in book.sheetnames  # nothing to compare with
+
+    settings_sheet = book["Plan"]
+    labels = {settings_sheet.cell(r, 1).value: r for r in range(2, 9)}
+    settings_sheet.cell(labels["Identifiant"], 2).value = "cls-nouveau"
+    settings_sheet.cell(labels["Titre"], 2).value = "CLS nouveau"
+    settings_sheet.cell(labels["Année 1 du contrat"], 2).value = 2026
+    sheet = book["Actions"]
+    assert [c.value for c in sheet[1]][:3] == ["Axe", "Objectif", "N° fiche"]
+    for r, action in ((2, "Ouvrir un lieu"), (3, "Former les équipes")):
+        sheet.cell(r, 1).value = "1 Prévenir"
+        sheet.cell(r, 2).value = "1.1 Informer"
+        sheet.cell(r, 3).value = "1"
+        sheet.cell(r, _col(sheet, "Intitulé de la fiche")).value = "Fiche une"
+        sheet.cell(r, _col(sheet, "Intitulé de l’action")).value = action
+        sheet.cell(r, _col(sheet, "Échéance (années du contrat)")).value = "1, 2"
+    sheet.cell(2, _col(sheet, "Pilotes")).value = "CPAM"
+    out = io.BytesIO()
+    book.save(out)
+
+    draft = parse_document(out.getvalue(), "nouveau.xlsx")
+    assert (draft.slug, draft.title, draft.start_year) == ("cls-nouveau", "CLS nouveau", 2026)
+    assert [(s.number, s.title, s.level) for s in draft.sections] == [
+        ("1", "Prévenir", 0),
+        ("1.1", "Informer", 1),
+    ]
+    assert [(a.letter, a.text, a.deadline_years) for a in draft.fiches[0].actions] == [
+        ("A", "Ouvrir un lieu", [1, 2]),
+        ("B", "Former les équipes", [1, 2]),
+    ]
+    assert [r.as_written for r in draft.fiches[0].pilots] == ["CPAM"]
+    save_draft(draft)
+    assert Plan.objects.get(slug="cls-nouveau").fiches.get().actions.count() == 2

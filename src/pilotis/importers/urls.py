@@ -9,4 +9,5 @@ app_name = "importers"
 urlpatterns = [
     # Included before the plan pages, so that "import" is never read as a plan identifier.
     path("plans/import/", views.import_document, name="import"),
+    path("plans/import/modele.xlsx", views.blank_spreadsheet, name="blank_spreadsheet"),
 ]

@@ -17,9 +17,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from pilotis.accounts import roles
 from pilotis.core.text import squash
@@ -39,6 +39,7 @@ from pilotis.plans import perms
 from pilotis.plans.draft import FIELD_LABELS, ParseError, PlanDraft
 from pilotis.plans.export import json_source_sha256, plan_from_dict, plan_to_dict
 from pilotis.plans.models import Plan
+from pilotis.plans.spreadsheet import blank_plan, plan_to_xlsx
 
 # --- Import -------------------------------------------------------------------------------------
 
@@ -128,6 +129,20 @@ def _draft_summary(draft: PlanDraft) -> dict:
         "unplaced": len(draft.unplaced),
         "flags": flags,
     }
+
+
+@login_required
+@require_safe
+def blank_spreadsheet(request):
+    """The plan spreadsheet of an empty plan: a new plan written in a spreadsheet, then imported."""
+    if not perms.can_import(request.user):
+        raise PermissionDenied("Seuls les coordinateurs peuvent importer un plan.")
+    response = HttpResponse(
+        plan_to_xlsx(blank_plan()),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="modele-plan-pilotis.xlsx"'
+    return response
 
 
 @login_required

@@ -223,6 +223,23 @@ def plan_values(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def blank_plan(levels: tuple[str, ...] = ("Axe", "Objectif")) -> dict[str, Any]:
+    """The data of an empty plan, for the blank spreadsheet a new plan starts from."""
+    return {
+        "slug": "",
+        "kind": Plan.Kind.CLS.value,
+        "title": "",
+        "signatories": [],
+        "signature_date": None,
+        "start_year": None,
+        "duration_years": 5,
+        "levels": list(levels),
+        "sections": [],
+        "organisations": [],
+        "fiches": [],
+    }
+
+
 # --- Writing ---------------------------------------------------------------------------------
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -272,7 +289,8 @@ HELP = [
 
 
 def plan_to_xlsx(data: dict[str, Any]) -> bytes:
-    """The plan spreadsheet of an exported plan (`plan_to_dict`), as XLSX bytes."""
+    """The plan spreadsheet of an exported plan (`plan_to_dict`), as XLSX bytes; of
+    `blank_plan()`, the blank spreadsheet (without the hidden sheet: nothing to compare with)."""
     book = Workbook()
     sheet = book.active
     sheet.title = ACTIONS_SHEET
@@ -331,7 +349,8 @@ def plan_to_xlsx(data: dict[str, Any]) -> bytes:
         help_sheet.cell(i, 1).alignment = Alignment(wrap_text=True, vertical="top")
     help_sheet["A1"].font = Font(bold=True, size=14)
     help_sheet.column_dimensions["A"].width = 120
-    _write_data_sheet(book.create_sheet(DATA_SHEET), data)
+    if "format" in data:  # an exported plan, not a blank one
+        _write_data_sheet(book.create_sheet(DATA_SHEET), data)
     book.active = 1  # open on the « Actions » sheet
     out = io.BytesIO()
     book.save(out)

@@ -303,3 +303,39 @@ def test_a_new_plan_written_in_the_blank_spreadsheet(client):
     assert [r.as_written for r in draft.fiches[0].pilots] == ["CPAM"]
     save_draft(draft)
     assert Plan.objects.get(slug="cls-nouveau").fiches.get().actions.count() == 2
+
+
+def test_plan_settings_changed_in_the_plan_sheet():
+    plan, data = _export(1)
+
+    def change(book):
+        sheet = book["Plan"]
+        labels = {sheet.cell(r, 1).value: r for r in range(2, 9)}
+        sheet.cell(labels["Titre"], 2).value = "CLS de Test, avenant 1"
+        sheet.cell(labels["Durée (années)"], 2).value = 6
+
+    draft = parse_document(_edit(data, change), "plan.xlsx")
+    diff = diff_plans(plan_from_dict(plan_to_dict(plan)), draft)
+    assert diff.plan_fields == ["titre", "durée"]
+    assert not diff.fiches_changed
+
+    def bad(book):
+        sheet = book["Plan"]
+        labels = {sheet.cell(r, 1).value: r for r in range(2, 9)}
+        sheet.cell(labels["Type de plan"], 2).value = "Contrat de ville"
+        sheet.cell(labels["Année 1 du contrat"], 2).value = "bientôt"
+
+    with pytest.raises(ParseError) as error:
+        parse_document(_edit(data, bad), "plan.xlsx")
+    assert "feuille « Plan », ligne 3, colonne B « Type de plan »" in str(error.value)
+    assert "« Contrat de ville » inconnu" in str(error.value)
+
+
+def test_import_command_reads_a_spreadsheet(tmp_path, capsys):
+    from tests.importers.tet_files import xlsx
+
+    path = tmp_path / "CLS de test.xlsx"
+    path.write_bytes(xlsx())
+    call_command("import", str(path))
+    plan = Plan.objects.get(slug="cls-de-test")
+    assert plan.fiches.count() == 3 and plan.sections.count() == 3

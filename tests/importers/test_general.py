@@ -367,3 +367,94 @@ def test_the_import_report_lists_the_labels_the_general_reader_read():
         "  « Point d'attention du COPIL » → Autre rubrique (gardée sous son nom) "
         "(rubrique inconnue), 1 fiche"
     ) in lines
+
+
+def test_a_section_heading_in_a_table_opens_the_section_of_the_fiches_below():
+    def build(document):
+        table = document.add_table(rows=4, cols=2)
+        table.cell(0, 0).merge(table.cell(0, 1)).text = "Axe 2 : Accès aux soins"
+        table.cell(1, 0).merge(table.cell(1, 1)).text = "Fiche action 2.1 : Attirer des médecins"
+        table.cell(2, 0).text = "Pilote"
+        table.cell(2, 1).text = "Ville de Lune"
+        table.cell(3, 0).text = "Partenaires"
+        table.cell(3, 1).text = "URPS, CPTS"
+
+    draft = parse_document(_docx(build), "axe.docx")
+    (fiche,) = draft.fiches
+    assert [s.title for s in draft.sections] == ["Accès aux soins"]
+    assert fiche.section_key == draft.sections[0].key
+    assert [r.as_written for r in fiche.partners] == ["URPS", "CPTS"]
+
+
+# Lines a contract is made of, for the fuzz test below: headings, labels, items, prose.
+_LINES = [
+    "Fiche action n°1 : Un titre",
+    "Action 2 :",
+    "Fiche n°3 – Autre",
+    "Axe 1 : Prévention",
+    "Priorité II",
+    "Pilote",
+    "Pilote : CAF / CPAM",
+    "Partenaires :",
+    "Étapes",
+    "1. Première étape (2026)",
+    "- un point",
+    "Calendrier : 2025-2027",
+    "Indicateurs de résultat :",
+    "De processus : nombre de réunions",
+    "Liens avec : fiche 2, PRS",
+    "Rubrique inconnue : texte",
+    "Une phrase de texte courant.",
+    "Sommaire ........ 3",
+    "",
+    ":",
+    "(",
+]
+
+
+def _block_strategy():
+    from hypothesis import strategies as st
+
+    from pilotis.importers.general.blocks import Cell, Paragraph, Table
+
+    paragraph = st.builds(
+        Paragraph,
+        st.sampled_from(_LINES),
+        st.integers(1, 500),
+        label=st.sampled_from(["", "Pilote", "Budget :", "Autre chose"]),
+        heading=st.booleans(),
+        item=st.booleans(),
+    )
+    cell = st.builds(
+        Cell,
+        st.lists(paragraph, max_size=3),
+        merged_above=st.booleans(),
+    )
+    nested = st.builds(
+        Table, st.lists(st.lists(cell, min_size=1, max_size=3), max_size=3), st.just(1)
+    )
+    outer_cell = st.builds(
+        Cell, st.lists(st.one_of(paragraph, nested), max_size=3), merged_above=st.booleans()
+    )
+    table = st.builds(
+        Table, st.lists(st.lists(outer_cell, min_size=1, max_size=4), max_size=5), st.just(1)
+    )
+    return st.lists(st.one_of(paragraph, table), max_size=25)
+
+
+def test_any_arrangement_of_paragraphs_and_tables_gives_a_plan_or_a_parse_error():
+    from hypothesis import HealthCheck, given, settings
+
+    from pilotis.importers.general import parse_blocks
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(_block_strategy())
+    def check(blocks):
+        try:
+            draft = parse_blocks(blocks, "fuzz.docx")
+        except ParseError:
+            return
+        assert draft.fiches and all(f.title and f.number for f in draft.fiches)
+        assert len({f.number for f in draft.fiches}) == len(draft.fiches)
+
+    check()

@@ -257,7 +257,8 @@ class Collector:
                 self._heading(filled[0], first)
                 if len(filled) == 2 and self.fiche is not None and not self.fiche.title:
                     self.fiche.title = filled[1]
-                self.fiche.from_table = True  # type: ignore[union-attr]
+                if self.fiche is not None:
+                    self.fiche.from_table = True
                 columns = None
                 continue
             if self.fiche is None:

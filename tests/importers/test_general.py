@@ -458,3 +458,19 @@ def test_any_arrangement_of_paragraphs_and_tables_gives_a_plan_or_a_parse_error(
         assert len({f.number for f in draft.fiches}) == len(draft.fiches)
 
     check()
+
+
+def test_sections_announced_before_the_fiches_are_one_section_and_empty_ones_are_dropped():
+    text = (
+        "Contrat local de santé de Lune 2025-2029\n"
+        "Axe 1 : Prévention\nAxe 2 : Accès aux soins\nAxe 3 : Santé mentale\n\n"
+        "Axe 1\nFiche action 1.1 : Bouger\nPilote : CCAS\n"
+        "Axe 2 : Accès aux soins\nFiche action 2.1 : Soigner\nPilote : CPAM\n"
+    )
+    draft = read(text)
+    assert [(s.number, s.title) for s in draft.sections] == [
+        ("1", "Prévention"),
+        ("2", "Accès aux soins"),
+    ]
+    assert draft.levels == ["Axe"]
+    assert [f.section_key for f in draft.fiches] == [s.key for s in draft.sections]

@@ -88,6 +88,7 @@ def parse_blocks(blocks: list[Block], document: str, mapping=None) -> PlanDraft:
             )
         numbers.add(fiche.number)
         drafts.append(fiche)
+    sections, levels = _sections_with_fiches(collected, drafts)
     first = min(f.span.first_line for f in drafts)
     last = max(f.span.last_line for f in drafts)
     unplaced = [UnplacedLine(line, text, reason) for line, text, reason in collected.skipped]
@@ -97,7 +98,7 @@ def parse_blocks(blocks: list[Block], document: str, mapping=None) -> PlanDraft:
         slug=(slugify(fold(title))[:80].strip("-") or "plan"),
         title=title[:300],
         document=document,
-        levels=collected.levels,
+        levels=levels,
         start_year=start_year,
         duration_years=duration,
         sections=[
@@ -109,7 +110,7 @@ def parse_blocks(blocks: list[Block], document: str, mapping=None) -> PlanDraft:
                 parent_key=s.parent_key,
                 span=Span(document, s.line, s.line),
             )
-            for s in collected.sections
+            for s in sections
         ],
         fiches=drafts,
         organisations=ctx.resolver.organisations(),
@@ -118,6 +119,24 @@ def parse_blocks(blocks: list[Block], document: str, mapping=None) -> PlanDraft:
         extra={"reader": "general", "labels": sorted(ctx.labels.values(), key=_label_order)},
     )
     return draft
+
+
+def _sections_with_fiches(collected, fiches) -> tuple[list, list[str]]:
+    """The sections holding fiches (directly or below), and the names of their levels: a
+    heading of the strategy's summary that no fiche follows is no section of the plan."""
+    by_key = {s.key: s for s in collected.sections}
+    kept: set[str] = set()
+    for fiche in fiches:
+        key = fiche.section_key
+        while key and key not in kept:
+            kept.add(key)
+            key = by_key[key].parent_key if key in by_key else None
+    sections = [s for s in collected.sections if s.key in kept]
+    levels: list[str] = []
+    for section in sorted(sections, key=lambda s: s.level):
+        if section.level == len(levels):
+            levels.append(section.keyword[:1].upper() + section.keyword[1:].lower())
+    return sections, levels
 
 
 def _label_order(entry: dict) -> tuple:

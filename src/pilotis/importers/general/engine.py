@@ -388,11 +388,16 @@ class Collector:
         parent = self.stack[-1] if self.stack else None
         number = squash(match.group("number"))
         own = re.sub(r"[^a-z0-9.]+", "", folded)[:6] + number
-        key = f"{parent.key}/{own}" if parent else own
-        base, n = key[:36], 2
-        while any(s.key == key for s in self.out.sections):
-            key, n = f"{base}~{n}", n + 1
-        title = squash(match.group("title") or "").strip(" :–-") or f"{keyword} {number}"
+        key = (f"{parent.key}/{own}" if parent else own)[:40]
+        title = squash(match.group("title") or "").strip(" :–-")
+        same = next((s for s in self.out.sections if s.key == key), None)
+        if same is not None:
+            # The same heading again (announced in the strategy, then above its fiches).
+            if title and same.title == f"{same.keyword} {same.number}":
+                same.title = title
+            self.stack.append(same)
+            return
+        title = title or f"{keyword} {number}"
         section = RawSection(
             key, keyword, number, title, len(self.stack), parent.key if parent else None, line
         )

@@ -1,5 +1,5 @@
-"""Fixtures shared by every test package: a real SMTP server on a free local port, and a report
-file cache of each test's own."""
+"""Fixtures shared by every test package: cheap password hashing, a real SMTP server on a free
+local port, and a report file cache of each test's own."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.test import override_settings
+
+from tests.hashers import TEST_PASSWORD_HASHERS
 
 
 class Inbox:
@@ -40,6 +43,13 @@ class Inbox:
         found = re.search(pattern, self.body(message))
         assert found, self.body(message)
         return found.group(1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def fast_password_hashers():
+    """Argon2 and PBKDF2 with the cheapest parameters (tests/hashers.py) for the whole session."""
+    with override_settings(PASSWORD_HASHERS=TEST_PASSWORD_HASHERS):
+        yield
 
 
 def free_port() -> int:

@@ -1,5 +1,6 @@
 """Django settings, read from environment variables (see docs/configuration.md)."""
 
+import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -28,7 +29,17 @@ def _secret_key() -> str:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
+        # Written whole under another name, then linked: processes starting together (test
+        # workers, the server and its task worker) never read a half-written key, and all
+        # keep the first one.
+        draft = VAR_DIR / f".secret_key.{os.getpid()}"
+        draft.write_text(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 

@@ -57,3 +57,32 @@ def test_footer_pages_and_api_documentation_pass_axe(browser):
         browser.open(path)
         assert browser.axe_violations() == [], path
     assert page.locator("html").get_attribute("lang") == "fr"
+
+
+def test_deadline_grid_scrolls_with_the_keyboard_on_a_phone(browser):
+    plan, coordinator, _ = _coordinator_with_campaign()
+    browser.login(coordinator)
+    browser.page.set_viewport_size({"width": 375, "height": 800})
+    page = browser.open(f"/plans/{plan.slug}/fiches/2/")
+    grid = page.get_by_role("region", name="Actions et années d’échéance (défilement horizontal)")
+    assert grid.evaluate("e => e.scrollWidth > e.clientWidth")  # it does scroll sideways
+    text_cell = page.locator("td.pilotis-action-text").first
+    assert text_cell.bounding_box()["width"] >= 250  # the action's text is not squeezed
+    grid.focus()
+    assert grid.evaluate("e => document.activeElement === e")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.activeElement.scrollLeft > 0")
+    assert browser.axe_violations() == []
+
+
+def test_members_page_organisation_picker_is_searchable(browser):
+    plan, coordinator, _ = _coordinator_with_campaign()
+    browser.login(coordinator)
+    page = browser.open(f"/plans/{plan.slug}/membres/")
+    choices = page.locator("#id_organisations .fr-checkbox-group")
+    assert choices.count() == 5
+    page.get_by_label("Chercher une organisation").fill("allocations aude")
+    shown = [c.inner_text().strip() for c in choices.all() if c.is_visible()]
+    assert shown == ["Caisse d'allocations familiales de l'Aude (CAF)"], shown
+    assert page.get_by_text("1 sur 5 affichées").is_visible()
+    assert browser.axe_violations() == []

@@ -453,7 +453,9 @@ def test_coordinator_sees_proposals_with_buttons_and_the_manual_form(coordinator
     response = coordinator.get(f"/plans/{cls.slug}/fiches/18/")
     page, txt = response.content.decode(), text(response)
     assert "Liens proposés, à examiner" in txt
-    assert "Proposé automatiquement, score 0,42 — Termes communs : soins non programmés, sas" in txt
+    # The raw similarity score is for sorting, never shown (issue 13).
+    assert "Proposé automatiquement — Termes communs : soins non programmés, sas" in txt
+    assert "0,42" not in txt
     form = re.search(
         rf'<form method="post" action="/plans/{cls.slug}/liens/{proposed.pk}/decision/".*?</form>',
         page,
@@ -555,7 +557,8 @@ def test_plan_links_page_for_readers_and_coordinators(client, cls, cpts, propose
     page = text(response)
     assert "Liens proposés, à examiner" in page
     assert "n°18 — Améliorer l’accès aux soins non programmés" in page
-    assert "0,42 Termes communs : soins non programmés, sas" in page
+    assert "Proposé automatiquement Termes communs : soins non programmés, sas" in page
+    assert "0,42" not in page and "Score" not in page
     assert "Proposer des liens" in page
     assert f'action="/plans/{cls.slug}/liens/proposer/"' in response.content.decode()
     assert accepted.pk

@@ -83,7 +83,7 @@ def test_the_unscheduled_care_fiche_of_the_cpts_matches_cls_fiche_18_not_32():
     assert best.source_id == CPTS_1B.id
     assert 0 < best.score <= 1
     assert best.terms[0] == "soins non programmés"  # the chained bigrams, as written
-    assert "sas" in best.terms
+    assert "SAS" in best.terms  # an acronym keeps its capitals
 
 
 def test_reason_is_a_short_french_line():
@@ -139,3 +139,11 @@ def test_suggestions_do_not_depend_on_input_order(seed):
     random.Random(seed).shuffle(shuffled)
     sources = [r.id for r in shuffled if r.plan_id == CLS]
     assert suggest(shuffled, sources, min_score=0) == suggest(RECORDS, sorted(sources), min_score=0)
+
+
+def test_durations_are_no_common_term_and_acronyms_keep_their_capitals():
+    from pilotis.plans.linking import STOP_WORDS, _segments
+
+    assert {"ans", "an", "mois"} <= STOP_WORDS
+    segments = _segments("Le COPIL suit les jeunes de 12 ans")
+    assert segments == [[("copil", "COPIL"), ("suit", "suit"), ("jeune", "jeunes")]]

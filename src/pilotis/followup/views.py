@@ -88,12 +88,14 @@ def _steering_roles() -> Prefetch:
 def campaigns(request, slug):
     plan = _followed_plan(request, slug)
     campaign_list = list(
-        plan.campaigns.annotate(
+        plan.campaigns.select_related("validation")
+        .annotate(
             fiche_count=Count("reports"),
             done_count=Count(
                 "reports", filter=Q(reports__status__in=[Status.SUBMITTED, Status.VALIDATED])
             ),
-        ).order_by("year")
+        )
+        .order_by("year")
     )
     for campaign in campaign_list:
         campaign.plan = plan  # calendar_year reads it: no query per row
@@ -175,7 +177,10 @@ class Row:
 @require_safe
 def dashboard(request, slug, year):
     plan = _followed_plan(request, slug)
-    campaign = get_object_or_404(Campaign, plan=plan, year=year)
+    # With its validation: the state reads « figée le …, validée par le COPIL du … » everywhere.
+    campaign = get_object_or_404(
+        Campaign.objects.select_related("validation"), plan=plan, year=year
+    )
     campaign.plan = plan
     fiches = list(
         plan.fiches.exclude(followup__stopped_year__lt=campaign.year)  # expected no more

@@ -37,6 +37,7 @@ _STOP_WORDS = """
     plusieurs pour pourra pourront qu quand que quel quelle quelles quels qui quoi sa sans se
     selon ses si son sont sous sur ta te tel telle telles tels tes toi ton tous tout toute
     toutes tres tu un une unes uns via vers vos votre vous
+    an ans fois jour jours mois semaine semaines
     action actions annee annees axe cf fiche fiches indicateur indicateurs mise mettre nombre
     objectif objectifs operationnel operationnels place realise strategique suivi taux
 """
@@ -95,10 +96,11 @@ def _segments(text: str) -> list[list[tuple[str, str]]]:
     for segment in _SEGMENT.split(text):
         words = []
         for match in _WORD.finditer(segment):
-            written = match.group(0).lower()
-            term = _term(written)
+            word = match.group(0)
+            term = _term(word.lower())
             if term:
-                words.append((term, written))
+                # Acronyms keep their capitals when shown (« COPIL », « CPTS »), other words not.
+                words.append((term, word if word.isupper() and len(word) > 1 else word.lower()))
         if words:
             segments.append(words)
     return segments

@@ -46,7 +46,7 @@ def test_a_file_not_rendered_yet_sends_to_the_page_of_its_job(client, plan, read
 
     page = client.get(response["Location"])
     html = page.content.decode()
-    assert 'aria-live="polite"' in html and "reports/job.js" in html
+    assert 'aria-live="polite"' in html and "core/job.js" in html
     assert '<noscript><meta http-equiv="refresh" content="5"></noscript>' in html
     text = text_of(html)
     assert "Rapport annuel d’évaluation — année 1 (2024) (XLSX)" in text

@@ -10,4 +10,5 @@ urlpatterns = [
     # Included before the plan pages, so that "import" is never read as a plan identifier.
     path("plans/import/", views.import_document, name="import"),
     path("plans/import/modele.xlsx", views.blank_spreadsheet, name="blank_spreadsheet"),
+    path("plans/import/tache/<uuid:job_id>/", views.job, name="job"),
 ]

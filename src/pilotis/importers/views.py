@@ -21,9 +21,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from pilotis.accounts import roles
+from pilotis.core.models import Job
 from pilotis.core.text import squash
-from pilotis.importers import labelmaps, registry
+from pilotis.importers import labelmaps, registry, tasks
 from pilotis.importers.general.labels import FIELDS as LABEL_FIELDS
 from pilotis.importers.models import LabelMapping
 from pilotis.importers.persist import save_draft
@@ -74,7 +74,7 @@ def _pending_dir() -> Path:
     return Path(settings.VAR_DIR) / "imports-en-attente"
 
 
-def _pending_path(token: str) -> Path:
+def pending_path(token: str) -> Path:
     # The token comes back from the session only, but stays a hex name to rule out any path trick.
     try:
         binascii.unhexlify(token)
@@ -98,7 +98,7 @@ def _store_pending(request, data: bytes, filename: str, sha256: str) -> str:
         if old.stat().st_mtime < cutoff:
             old.unlink(missing_ok=True)
     token = secrets.token_hex(16)
-    _pending_path(token).write_bytes(data)
+    pending_path(token).write_bytes(data)
     request.session[PENDING_KEY] = {"token": token, "filename": filename, "sha256": sha256}
     return token
 
@@ -106,10 +106,10 @@ def _store_pending(request, data: bytes, filename: str, sha256: str) -> str:
 def _discard_pending(request) -> None:
     pending = request.session.pop(PENDING_KEY, None)
     if pending:
-        _pending_path(pending["token"]).unlink(missing_ok=True)
+        pending_path(pending["token"]).unlink(missing_ok=True)
 
 
-def _draft_summary(draft: PlanDraft) -> dict:
+def draft_summary(draft: PlanDraft) -> dict:
     flags = [
         {
             "fiche": f.number,
@@ -195,7 +195,7 @@ def import_document(request):
     return render(request, "importers/import.html", context, status=status)
 
 
-def _check_may_replace(user, draft: PlanDraft) -> None:
+def check_may_replace(user, draft: PlanDraft) -> None:
     """A document whose plan is already stored replaces it: only that plan's coordinators may."""
     existing = Plan.objects.filter(slug=draft.slug).first()
     if existing is not None and not perms.can_edit_plan_content(user, existing):
@@ -205,7 +205,7 @@ def _check_may_replace(user, draft: PlanDraft) -> None:
         )
 
 
-def _parse(data: bytes, filename: str, label_mapping: dict | None) -> PlanDraft:
+def parse(data: bytes, filename: str, label_mapping: dict | None) -> PlanDraft:
     """The document read, with the coordinator's label mapping when there is one."""
     if label_mapping:
         return registry.parse_document(data, filename, label_mapping=label_mapping)
@@ -231,9 +231,9 @@ def _preview_context(
     label_mapping: dict | None = None,
 ) -> dict:
     """Everything the preview shows; raises ParseError when the document cannot be imported."""
-    parsed = _parse(data, filename, label_mapping)
+    parsed = parse(data, filename, label_mapping)
     draft = apply_corrections(parsed, corrections)
-    _check_may_replace(user, draft)
+    check_may_replace(user, draft)
     # A dry run writes then rolls back: the preview tells exactly what confirming will
     # create, update or delete, and a draft the database would refuse fails here already.
     outcome = save_draft(draft, source_sha256=sha256, dry_run=True)
@@ -248,12 +248,12 @@ def _preview_context(
             "message": flag["message"],
             "value": current_value(fiches[flag["fiche"]], flag["field"]),
         }
-        for flag in _draft_summary(draft)["flags"]
+        for flag in draft_summary(draft)["flags"]
         if flag["field"] in EDITABLE_FIELDS and flag["fiche"] in fiches
     ]
     return {
         "draft": draft,
-        "summary": _draft_summary(draft),
+        "summary": draft_summary(draft),
         "diff": diff_plans(stored, draft),
         "changes": [
             (KIND_LABELS.get(kind, kind), counts) for kind, counts in outcome.counts.items()
@@ -285,7 +285,7 @@ def _pending_or_expired(request) -> tuple[dict | None, bytes | None]:
     if not pending or pending.get("token") != request.POST.get("token"):
         return None, None
     try:
-        return pending, _pending_path(pending["token"]).read_bytes()
+        return pending, pending_path(pending["token"]).read_bytes()
     except FileNotFoundError:
         request.session.pop(PENDING_KEY, None)
         return None, None
@@ -342,7 +342,7 @@ def _import_relabel(request):
     field = request.POST.get("field", "")
     args = (data, pending["filename"], pending["sha256"], pending.get("corrections", {}))
     try:
-        draft = _parse(data, pending["filename"], mapping)
+        draft = parse(data, pending["filename"], mapping)
         new_mapping = labelmaps.reassign(draft, mapping, canonical, field)
         context = _preview_context(*args, request.user, label_mapping=new_mapping)
     except CorrectionError as exc:
@@ -398,30 +398,40 @@ def _import_save_labels(request):
 
 
 def _import_confirm(request):
-    pending, data = _pending_or_expired(request)
+    pending, _ = _pending_or_expired(request)
     if pending is None:
         messages.error(request, "Cet aperçu a expiré : envoyez de nouveau le document.")
         return redirect("importers:import")
-    try:
-        # Parsing is pure and deterministic: parsing again saves exactly what the preview showed,
-        # without trusting anything the browser sends back but the corrections kept server-side.
-        draft = _parse(data, pending["filename"], pending.get("label_mapping"))
-        draft = apply_corrections(draft, pending.get("corrections", {}))
-        _check_may_replace(request.user, draft)
-        # One transaction, all or nothing, recorded in the history with the coordinator's name.
-        outcome = save_draft(draft, source_sha256=pending["sha256"], user=request.user)
-    except ParseError as exc:
-        _discard_pending(request)
-        messages.error(request, f"Le document n’a pas pu être importé : {exc}")
+    # The import runs in the background (importers.tasks), which removes the pending file.
+    del request.session[PENDING_KEY]
+    return _after_import(request, tasks.start_import(request.user, pending))
+
+
+def _after_import(request, job: Job):
+    """The plan once imported; the page of the job while it runs; the form if it failed."""
+    if job.status == Job.Status.READY:
+        messages.success(request, job.result["message"])
+        return redirect("plans:overview", slug=job.result["slug"])
+    if job.status == Job.Status.FAILED:
+        messages.error(request, job.error)
         return redirect("importers:import")
-    _discard_pending(request)
-    if outcome.counts["plan"].created and not roles.is_administrator(request.user):
-        # Whoever brings a new plan in coordinates it: it is unpublished, so nobody else sees it.
-        roles.grant(request.user, Plan.objects.get(pk=outcome.plan_id), roles.Role.COORDINATOR)
-    summary = _draft_summary(draft)
-    messages.success(
-        request,
-        f"Le plan « {draft.title} » a été importé : {summary['fiches']} fiches, "
-        f"{summary['actions']} actions, {summary['indicators']} indicateurs.",
-    )
-    return redirect("plans:overview", slug=draft.slug)
+    return redirect("importers:job", job.pk)
+
+
+def _requested_job(request, job_id) -> Job:
+    """An import job, to the coordinator who confirmed it only."""
+    job = Job.objects.filter(pk=job_id, kind=tasks.KIND).first()
+    if job is None or job.requested_by_id != request.user.pk:
+        raise Http404("Import introuvable.")
+    return job
+
+
+@login_required
+@require_safe
+def job(request, job_id):
+    """The page of a confirmed import running in the background."""
+    job = _requested_job(request, job_id)
+    context = {"job": job, "no_worker": job.waits_for_a_worker(), "stale": job.is_stale()}
+    if request.GET.get("etat"):
+        return render(request, "importers/_job_status.html", context)
+    return render(request, "importers/job.html", {**context, "title": job.title})

@@ -1,6 +1,6 @@
-// The page of a report being prepared: fetch its state block every two seconds and put it in
-// place (the block sits in an aria-live region, so screen readers hear each change) until the
-// file is ready or the job failed. Without this script, the page reloads itself (noscript).
+// The page of a background job (report file, import): fetch its state block every two seconds
+// and put it in place (the block sits in an aria-live region, so screen readers hear each
+// change) until the job is done or failed. Without this script, the page reloads itself (noscript).
 (function () {
   "use strict";
   var region = document.getElementById("job-status");

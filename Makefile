@@ -50,6 +50,7 @@ demo: install
 	PILOTIS_DEBUG=true $(BIN)/pilotis geo load --departement 11 09 82
 	PILOTIS_DEBUG=true $(BIN)/pilotis geo perimeters
 	PILOTIS_DEBUG=true $(BIN)/pilotis observatory figures
+	PILOTIS_DEBUG=true $(BIN)/pilotis observatory ties
 	@# The server and a background-task worker (report files, imports): Ctrl+C stops both.
 	PILOTIS_DEBUG=true $(BIN)/pilotis demo_server 127.0.0.1:8000
 

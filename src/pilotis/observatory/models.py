@@ -175,19 +175,3 @@ class FileShape(models.Model):
 
     def __str__(self) -> str:
         return ", ".join(self.headers)
-
-
-class IndicatorLink(models.Model):
-    """A fiche's result indicator followed through an observatory indicator on the plan's
-    territory (plans know nothing of it: the observatory registers a provider)."""
-
-    fiche_indicator = models.OneToOneField(
-        "plans.FicheIndicator", on_delete=models.CASCADE, related_name="observatory_link"
-    )
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="fiche_links")
-
-    class Meta:
-        verbose_name = "indicateur de fiche suivi par l’observatoire"
-
-    def __str__(self) -> str:
-        return f"{self.fiche_indicator} → {self.indicator}"

@@ -138,19 +138,42 @@ def computed_figures(territory: Territory, indicators: list[Indicator]) -> dict[
     return out
 
 
-def build(territory: Territory, fiches=()) -> Portrait:
-    columns = references_of(territory)
-    indicators = list(Indicator.objects.all())
+def _cells(columns: list[Territory], indicators: list[Indicator]) -> dict[int, list[list[Figure]]]:
+    """Per indicator, the figures of each column (the first column's computed ones included)."""
     observed: dict[tuple[int, int], list[Figure]] = defaultdict(list)
-    for o in Observation.objects.filter(territory__in=columns).order_by("-period", "source"):
+    rows = Observation.objects.filter(
+        territory__in=columns, indicator__in=[i.pk for i in indicators]
+    ).order_by("-period", "source")
+    for o in rows:
         observed[(o.indicator_id, o.territory_id)].append(_figure(o))
-    computed = computed_figures(territory, indicators)
-    fiche_themes = [(f, dictionary.themes_of(_fiche_text(f))) for f in fiches]
-    themes: dict[str, Theme] = {}
+    computed = computed_figures(columns[0], indicators)
+    out = {}
     for indicator in indicators:
         cells = [observed.get((indicator.pk, t.pk), []) for t in columns]
         cells[0] = cells[0] + computed.get(indicator.pk, [])
-        if not any(cells):
+        if any(cells):
+            out[indicator.pk] = cells
+    return out
+
+
+def indicator_rows(
+    territory: Territory, indicators: list[Indicator]
+) -> tuple[list[Territory], dict[int, Row]]:
+    """The columns and the portrait's rows for a few indicators (a fiche's trend)."""
+    columns = references_of(territory)
+    cells = _cells(columns, indicators)
+    return columns, {i.pk: Row(i, cells[i.pk]) for i in indicators if i.pk in cells}
+
+
+def build(territory: Territory, fiches=()) -> Portrait:
+    columns = references_of(territory)
+    indicators = list(Indicator.objects.all())
+    all_cells = _cells(columns, indicators)
+    fiche_themes = [(f, dictionary.themes_of(_fiche_text(f))) for f in fiches]
+    themes: dict[str, Theme] = {}
+    for indicator in indicators:
+        cells = all_cells.get(indicator.pk)
+        if not cells:
             continue
         theme = themes.get(indicator.theme)
         if theme is None:

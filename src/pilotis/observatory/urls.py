@@ -17,4 +17,5 @@ urlpatterns = [
     path("observatoire/territoires/<str:level>/<str:code>/", views.territory, name="territory"),
     path("plans/<slug:slug>/territoire/", views.plan_territory, name="plan_territory"),
     path("plans/<slug:slug>/territoire/perimetre/", views.plan_perimeter, name="plan_perimeter"),
+    path("plans/<slug:slug>/territoire/indicateurs/", views.plan_ties, name="plan_ties"),
 ]

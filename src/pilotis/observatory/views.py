@@ -17,7 +17,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from pilotis.core.cells import csv_value, xlsx_value
-from pilotis.observatory import dictionary, imports, loading, maps, parsing, perms, portrait
+from pilotis.observatory import (
+    dictionary,
+    imports,
+    loading,
+    maps,
+    parsing,
+    perms,
+    portrait,
+    ties,
+)
 from pilotis.observatory.models import (
     ImportBatch,
     Indicator,
@@ -26,7 +35,7 @@ from pilotis.observatory.models import (
     Territory,
 )
 from pilotis.plans import perms as plan_perms
-from pilotis.plans.models import Plan
+from pilotis.plans.models import FicheIndicator, Plan
 
 L = Territory.Level
 HOME = {"title": "Observatoire", "url": "/observatoire/"}
@@ -183,6 +192,52 @@ def plan_perimeter(request, slug):
                     },
                 ],
                 "current": "Périmètre",
+            },
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def plan_ties(request, slug):
+    """The coordinator ties the fiches' indicators to the observatory's."""
+    plan = get_object_or_404(Plan, slug=slug)
+    perms.ensure_can_edit_perimeter(request.user, plan)
+    items = list(
+        FicheIndicator.objects.filter(fiche__plan=plan, archived=False)
+        .select_related("fiche")
+        .order_by("fiche__position", "kind", "position")
+    )
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    if request.method == "POST":
+        changed = 0
+        for item in items:
+            code = request.POST.get(f"tie-{item.pk}")
+            if code is None:
+                continue
+            changed += ties.tie(
+                item, indicators.get(code), request.user, "Rattachement à l’observatoire"
+            )
+        messages.success(request, f"{changed} rattachement(s) modifié(s).")
+        return redirect("observatory:plan_ties", slug=plan.slug)
+    rows = [(item, ties.suggest(item.text)) for item in items]
+    return render(
+        request,
+        "observatory/plan_ties.html",
+        {
+            "title": f"Indicateurs suivis par l’observatoire — {plan.title}",
+            "plan": plan,
+            "rows": rows,
+            "indicators": indicators.values(),
+            "breadcrumb_data": {
+                "links": [
+                    {"title": plan.title, "url": plan.get_absolute_url()},
+                    {
+                        "title": "Territoire",
+                        "url": reverse("observatory:plan_territory", args=[plan.slug]),
+                    },
+                ],
+                "current": "Indicateurs suivis",
             },
         },
     )

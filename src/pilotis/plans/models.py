@@ -343,6 +343,16 @@ class FicheIndicator(Provenance):
     text = models.TextField("indicateur")
     position = models.PositiveSmallIntegerField(default=0)
     archived = models.BooleanField("archivé", default=False)
+    # The observatory's indicator that measures it on the plan's territory (named by its string:
+    # plans imports nothing of the observatory; the observatory shows the trend on the fiche).
+    observatory_indicator = models.ForeignKey(
+        "observatory.Indicator",
+        verbose_name="indicateur de l’observatoire",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="fiche_indicators",
+    )
 
     history = Records()
 

@@ -11,7 +11,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
 from pilotis.core.text import fold
-from pilotis.plans import display, perms, views_links
+from pilotis.plans import display, panels, perms, views_links
 from pilotis.plans.export import plan_to_dict, plan_to_json
 from pilotis.plans.models import (
     Action,
@@ -167,6 +167,7 @@ def fiche_detail(request, slug, number):
     context = {
         "plan": plan,
         "fiche": fiche,
+        "panels": panels.fiche_panels(user, fiche, indicators),
         "title": f"Fiche n°{fiche.number} — {fiche.title}",
         "sections": [(display.section_label(plan.level_name(s.depth), s.number), s) for s in chain],
         "pilots": [r for r in roles if r.role in PILOT_ROLES],

@@ -149,3 +149,15 @@ def test_a_cls_written_as_one_table_per_fiche_in_docx_is_imported(coordinator):
     assert fiche.extra["Valeur ajoutée pour le territoire"] == expected[1].unknown[1]
     # Provenance: each fiche keeps the lines of the document it came from.
     assert fiche.source_first_line and fiche.source_last_line >= fiche.source_first_line
+
+
+def test_the_import_command_applies_a_saved_mapping(tmp_path):
+    from django.core.management import call_command
+
+    draft = parse_document(FICHE.encode(), "x.txt")
+    mapping = {**labelmaps.full_mapping(draft), ATTENTION: "obstacles"}
+    LabelMapping.objects.create(name="Lune", labels=labelmaps.signature(draft), mapping=mapping)
+    path = tmp_path / "contrat.txt"
+    path.write_text(FICHE)
+    call_command("import", str(path))
+    assert Fiche.objects.get().extra["obstacles"] == "la mobilité en zone rurale"

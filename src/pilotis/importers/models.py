@@ -35,3 +35,13 @@ class LabelMapping(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def fitting(cls, labels: list[str]) -> LabelMapping | None:
+        """The saved mapping that fits a document with these canonical labels, if any."""
+        from pilotis.importers.labelmaps import best_fit
+
+        if not labels:
+            return None
+        best = best_fit(labels, cls.objects.values_list("pk", "labels"))
+        return cls.objects.get(pk=best) if best is not None else None

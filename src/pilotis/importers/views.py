@@ -174,7 +174,7 @@ def import_document(request):
         sha256 = from_export or hashlib.sha256(data).hexdigest()
         try:
             preview = _preview_context(data, upload.name, sha256, {}, request.user)
-            saved = _saved_mapping_for(preview["draft"])
+            saved = LabelMapping.fitting(labelmaps.signature(preview["draft"]))
             if saved is not None:
                 # A document of a shape a coordinator already mapped: read it that way.
                 preview = _preview_context(
@@ -210,16 +210,6 @@ def parse(data: bytes, filename: str, label_mapping: dict | None) -> PlanDraft:
     if label_mapping:
         return registry.parse_document(data, filename, label_mapping=label_mapping)
     return registry.parse_document(data, filename)
-
-
-def _saved_mapping_for(draft: PlanDraft) -> LabelMapping | None:
-    """The saved label mapping that fits a document the general reader read, if any."""
-    signature = labelmaps.signature(draft)
-    if not signature:
-        return None
-    saved = LabelMapping.objects.only("pk", "labels")
-    best = labelmaps.best_fit(signature, ((m.pk, m.labels) for m in saved))
-    return LabelMapping.objects.get(pk=best) if best is not None else None
 
 
 def _preview_context(

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from pilotis.importers import registry
+from pilotis.importers import labelmaps, registry
+from pilotis.importers.models import LabelMapping
 from pilotis.importers.persist import save_draft
 from pilotis.importers.report import report_lines, summary_lines
 from pilotis.plans.draft import ParseError
@@ -49,6 +50,11 @@ class Command(BaseCommand):
             sha256 = json_source_sha256(data) or sha256
         try:
             draft = registry.parse_document(data, path.name)
+            saved = LabelMapping.fitting(labelmaps.signature(draft))
+            if saved is not None:
+                # Read as the coordinators' saved mapping says, as the import page does.
+                self.stdout.write(f"Correspondance de rubriques appliquée : « {saved.name} ».")
+                draft = registry.parse_document(data, path.name, label_mapping=saved.mapping)
             summary = save_draft(draft, source_sha256=sha256, dry_run=dry_run)
         except ParseError as exc:
             self._fail(f"Import refusé, rien n'a été enregistré : {exc}")

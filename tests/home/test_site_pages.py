@@ -150,3 +150,30 @@ def test_members_menu_item_stays_on_follow_up_pages(db):
     client.force_login(member(plan, Role.COORDINATOR))
     for url in (f"/plans/{plan.slug}/", f"/plans/{plan.slug}/suivi/"):
         assert f'href="/plans/{plan.slug}/membres/"' in client.get(url).content.decode(), url
+
+
+def test_date_fields_are_typed_jj_mm_aaaa_whatever_the_browser_language(db):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from pilotis.accounts.models import Role
+    from pilotis.followup import services
+    from pilotis.followup.models import Campaign
+    from tests.followup.conftest import build_carcassonne, member
+
+    plan = build_carcassonne()
+    coordinator = member(plan, Role.COORDINATOR)
+    services.open_campaign(plan, 1, timezone.localdate() + timedelta(days=5), opened_by=coordinator)
+    client = Client()
+    client.force_login(coordinator)
+    page = client.get(f"/plans/{plan.slug}/suivi/1/").content.decode()
+    field = re.search(r'<input[^>]*name="deadline"[^>]*>', page).group(0)
+    assert 'type="text"' in field and 'inputmode="numeric"' in field  # no browser date picker
+    day = timezone.localdate() + timedelta(days=40)
+    assert f'value="{day:%d/%m/%Y}"' not in field
+    client.post(f"/plans/{plan.slug}/suivi/1/reglages/", {"deadline": day.strftime("%d/%m/%Y")})
+    assert Campaign.objects.get(plan=plan, year=1).deadline == day
+    page = client.get(f"/plans/{plan.slug}/suivi/1/").content.decode()
+    assert f'value="{day:%d/%m/%Y}"' in page
+    assert isinstance(day, date)

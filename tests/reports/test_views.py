@@ -52,6 +52,12 @@ def test_annual_report_page(client, plan, reader):
     assert "Fiche n°2 — Soutenir la parentalité" in text
     assert "Difficulté à mobiliser les pères." in text
     assert "Données de démonstration" not in text
+    # A table of contents leads to each part and to each fiche (issue 13: the page is long).
+    toc = html[
+        html.index('<nav class="fr-summary') : html.index("</nav>", html.index("fr-summary"))
+    ]
+    for anchor in ("#chiffres-cles", "#organisations", "#en-retard", "#decisions", "#fiche-2"):
+        assert f'href="{anchor}"' in toc and f'id="{anchor[1:]}"' in html, anchor
     for pattern, what in INLINE:  # the SVG charts pass the Content-Security-Policy as they are
         assert not pattern.search(html), what
 

@@ -3,6 +3,7 @@ characters in what is typed (XML could not hold them in the exports)."""
 
 from __future__ import annotations
 
+from django import forms
 from dsfr.forms import DsfrBoundField, DsfrDjangoTemplates
 from dsfr.utils import dsfr_input_class_attr
 
@@ -33,3 +34,15 @@ class NoControlCharacters:
             if isinstance(value, str) and xml_safe(value) != value:
                 self.add_error(name, CONTROL_CHARACTER)
         return cleaned
+
+
+class FrenchDateInput(forms.DateInput):
+    """A date typed JJ/MM/AAAA whatever the browser's language: a text field, not the browser's
+    date picker, which shows MM/DD/YYYY in an English browser. ISO dates (AAAA-MM-JJ) are still
+    read, as every French-locale DateField reads them."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None):
+        base = {"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}
+        super().__init__(attrs=base | (attrs or {}), format="%d/%m/%Y")

@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from pilotis.core.forms import FrenchDateInput
 from pilotis.followup import tracking
 from pilotis.followup.models import (
     PROGRESS_RATES,
@@ -29,8 +30,7 @@ RATE_SCALE = "0, 20, 40, 60, 80 ou 100\u00a0%"
 
 
 def _date_input() -> forms.DateInput:
-    # The browser's date picker posts ISO dates; typed French dates (JJ/MM/AAAA) are read too.
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return FrenchDateInput()
 
 
 def year_label(plan: Plan, year: int) -> str:

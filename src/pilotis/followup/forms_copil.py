@@ -6,12 +6,13 @@ from datetime import date
 
 from django import forms
 
+from pilotis.core.forms import FrenchDateInput
 from pilotis.followup import copil
 from pilotis.followup.models import Decision
 
 
 def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return FrenchDateInput()
 
 
 class DecisionForm(forms.Form):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from pilotis.core.forms import FrenchDateInput
 from pilotis.plans.editor import PlanValues
 from pilotis.plans.models import (
     Action,
@@ -63,8 +64,9 @@ class PlanForm(VersionForm):
     signature_date = forms.DateField(
         label="Date de signature",
         required=False,
-        widget=forms.DateInput(attrs={"class": "fr-input", "type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Saisissez une date valide, par exemple 2025-03-14."},
+        help_text="Format attendu : JJ/MM/AAAA.",
+        widget=FrenchDateInput(attrs={"class": "fr-input"}),
+        error_messages={"invalid": "Saisissez une date valide, par exemple 14/03/2025."},
     )
     start_year = forms.IntegerField(
         label="Année 1 du contrat",

@@ -3,7 +3,7 @@
 Each chart comes with its data table (the alternative every chart must have, shown next to it)
 and a <title>/<desc> that screen readers announce. The markup uses presentation attributes only,
 never `style`, so that the pages' Content-Security-Policy (no inline styles) lets it through, and
-WeasyPrint draws it as the browser does. Rates are percentages from 0 to 100.
+Typst draws it (PDF, and PNG for the DOCX) as the browser does. Rates are percentages from 0 to 100.
 """
 
 from __future__ import annotations

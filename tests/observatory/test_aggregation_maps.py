@@ -98,3 +98,53 @@ def test_french_numbers():
     assert maps.number(21.4) == "21,4"
     assert maps.number(28.0) == "28"
     assert maps.number(1234.56, 2) == "1\u202f234,56"
+
+
+def test_database_aggregation_follows_the_rules(aude):
+    from pilotis.observatory.models import Indicator, Observation
+    from pilotis.observatory.portrait import aggregate_communes_by
+
+    screening = Indicator.objects.get(code="breast_screening")
+    ald = Indicator.objects.get(code="ald_new")
+    apl = Indicator.objects.get(code="apl_gp")
+    rows = []
+    for code, (num, den) in {"11069": (400, 1000), "11262": (5, 10), "11076": (30, 100)}.items():
+        territory = aude[code]
+        rows += [
+            Observation(
+                indicator=screening,
+                territory=territory,
+                period="2022",
+                value=num / den * 100,
+                numerator=num,
+                denominator=den,
+                source="s",
+                provenance="p",
+            ),
+            Observation(
+                indicator=ald,
+                territory=territory,
+                period="2022",
+                value=num,
+                source="s",
+                provenance="p",
+            ),
+            Observation(
+                indicator=apl,
+                territory=territory,
+                period="2022",
+                value=den / 100,
+                source="s",
+                provenance="p",
+            ),
+        ]
+    Observation.objects.bulk_create(rows)
+    rates = aggregate_communes_by(screening, "2022", "epci")
+    assert rates["200035715"] == pytest.approx(405 / 1010 * 100)
+    assert rates["241100593"] == pytest.approx(30.0)
+    # Sums only where every commune has a value (the agglomeration has 4, 2 with values).
+    assert aggregate_communes_by(ald, "2022", "epci") == {"241100593": 30}
+    weighted = aggregate_communes_by(apl, "2022", "department")["11"]
+    assert weighted == pytest.approx((10 * 46031 + 0.1 * 2623 + 1 * 11789) / (46031 + 2623 + 11789))
+    with pytest.raises(NotAggregatable):
+        aggregate_communes_by(Indicator.objects.get(code="life_expectancy"), "2022", "epci")

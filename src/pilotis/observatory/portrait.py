@@ -199,3 +199,48 @@ def build(territory: Territory, fiches=()) -> Portrait:
 def _fiche_text(fiche) -> str:
     section = getattr(fiche, "section", None)
     return " ".join([fiche.title, section.title if section else ""])
+
+
+AREA_FIELDS = {"epci": "epci_code", "department": "department_code", "region": "region_code"}
+
+
+def aggregate_communes_by(indicator: Indicator, period: str, level: str) -> dict[str, float]:
+    """One indicator's value for every EPCI (department, region) from its communes' values, by
+    the indicator's rule, computed by the database in one GROUP BY (the same rules as
+    `aggregation.aggregate`; rates from the sums of numerators and denominators)."""
+    from django.db.models import Count, F, Q, Sum
+
+    if indicator.aggregation == Indicator.Aggregation.NONE:
+        raise aggregation.NotAggregatable("cet indicateur ne s’agrège pas à partir des communes")
+    key = f"territory__{AREA_FIELDS[level]}"
+    rows = Observation.objects.filter(
+        indicator=indicator, period=period, territory__level=L.COMMUNE
+    ).values(key)
+    out: dict[str, float] = {}
+    if indicator.aggregation == Indicator.Aggregation.RATIO:
+        rows = rows.annotate(
+            num=Sum("numerator"),
+            den=Sum("denominator"),
+            lacking=Count("id", filter=Q(numerator__isnull=True) | Q(denominator__isnull=True)),
+        )
+        for r in rows:
+            if r["den"] and not r["lacking"]:
+                out[r[key]] = r["num"] / r["den"] * indicator.scale
+    elif indicator.aggregation == Indicator.Aggregation.SUM:
+        communes = dict(
+            Territory.objects.filter(level=L.COMMUNE)
+            .values(AREA_FIELDS[level])
+            .annotate(n=Count("id"))
+            .values_list(AREA_FIELDS[level], "n")
+        )
+        for r in rows.annotate(total=Sum("value"), n=Count("id", filter=Q(value__isnull=False))):
+            if r["n"] == communes.get(r[key]):  # a partial sum is no total
+                out[r[key]] = r["total"]
+    else:
+        weighted = rows.filter(value__isnull=False, territory__population__gt=0).annotate(
+            w=Sum(F("value") * F("territory__population")), p=Sum("territory__population")
+        )
+        for r in weighted:
+            out[r[key]] = r["w"] / r["p"]
+    out.pop("", None)
+    return out

@@ -103,3 +103,38 @@ def canonical_label(text: str) -> str:
             word = word[:-1]
         words.append(word)
     return " ".join(words)
+
+
+class LabelTable:
+    """French labels of rubrics and the stable code each stands for, compared as
+    `canonical_label` writes them (no accents, case, punctuation or plural marks).
+
+    A spelling ending with "…" also matches the labels it starts ("Estimation du budget…" for
+    "Estimation du budget 2023-2025"); with `prefixes`, every spelling does, the longest
+    winning. Every reader (the layout parsers and the general reader) recognises its labels
+    through one of these tables.
+    """
+
+    def __init__(self, spellings: dict[str, list[str]], prefixes: bool = False):
+        self.exact: dict[str, str] = {}
+        starts: dict[str, str] = {}
+        for code, forms in spellings.items():
+            for form in forms:
+                canonical = canonical_label(form.rstrip("…"))
+                self.exact.setdefault(canonical, code)
+                if prefixes or form.endswith("…"):
+                    starts.setdefault(canonical, code)
+        # Longest first: "indicateur de resultat" before "indicateur".
+        self.starts = sorted(starts.items(), key=lambda item: len(item[0]), reverse=True)
+
+    def match(self, label: str) -> str | None:
+        """The code of a label, or None when the table does not know it."""
+        canonical = canonical_label(label)
+        if not canonical:
+            return None
+        if canonical in self.exact:
+            return self.exact[canonical]
+        for start, code in self.starts:
+            if canonical.startswith(start + " ") and len(canonical) - len(start) < 60:
+                return code
+        return None

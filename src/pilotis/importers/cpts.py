@@ -77,6 +77,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pilotis.core.text import fold, squash
+from pilotis.importers.common import LabelTable
 from pilotis.importers.common import split_outside_parens as _split_outside_parens
 from pilotis.importers.organisations import REFERENCE, OrganisationResolver
 from pilotis.plans.draft import (
@@ -180,23 +181,35 @@ INDICATOR_KIND = re.compile(
 )
 SIGNATURE_DATE = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})\s*/\s*(\d{4})")
 
-# Labels of a fiche's rubrics, matched on the folded line without its final colon.
-FICHE_LABELS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^libelle de l.action$"), "label"),
-    (re.compile(r"^missions? (?:socle|complementaire)s? concernees?$"), "mission"),
-    (re.compile(r"^pilotes? de l.action$"), "pilots"),
-    (re.compile(r"^membres du groupe de travail$"), "working_group"),
-    (re.compile(r"^acteurs concernes$"), "actors"),
-    (re.compile(r"^problematiques? constatees?$"), "context"),
-    (re.compile(r"^objectifs? generale?s?$"), "strategic"),
-    (re.compile(r"^public cible$"), "public"),
-    (re.compile(r"^objectifs? operationnels?$"), "objectives"),
-    (re.compile(r"^(?:sous-actions|actions)(?: envisagees)?(?: a mettre en oeuvre)?$"), "actions"),
-    (re.compile(r"^planning previsionnel(?: de mise en oeuvre)?$"), "calendar"),
-    (re.compile(r"^indicateurs(?: retenus| selectionnes)?$"), "indicators"),
-    (re.compile(r"^estimation des moyens(?: necessaires)?$"), "means"),
-    (re.compile(r"^estimation du budget\b.*$"), "budget"),
-]
+# Labels of a fiche's rubrics, as a whole line.
+FICHE_LABELS = LabelTable(
+    {
+        "label": ["Libellé de l'action"],
+        "mission": [
+            "Mission socle concernée",
+            "Missions socles concernées",
+            "Mission complémentaire concernée",
+            "Missions complémentaires concernées",
+        ],
+        "pilots": ["Pilote de l'action", "Pilotes de l'action"],
+        "working_group": ["Membres du groupe de travail"],
+        "actors": ["Acteurs concernés"],
+        "context": ["Problématique constatée", "Problématiques constatées"],
+        "strategic": ["Objectif général", "Objectif générale", "Objectifs généraux"],
+        "public": ["Public cible"],
+        "objectives": ["Objectif opérationnel", "Objectifs opérationnels"],
+        "actions": [
+            f"{what}{planned}{how}"
+            for what in ("Actions", "Sous-actions")
+            for planned in ("", " envisagées")
+            for how in ("", " à mettre en œuvre")
+        ],
+        "calendar": ["Planning prévisionnel", "Planning prévisionnel de mise en œuvre"],
+        "indicators": ["Indicateurs", "Indicateurs retenus", "Indicateurs sélectionnés"],
+        "means": ["Estimation des moyens", "Estimation des moyens nécessaires"],
+        "budget": ["Estimation du budget…"],
+    }
+)
 
 # Spellings of this document the organisation reference does not carry, mapped to one it does
 # (keys folded).
@@ -789,8 +802,7 @@ class CptsParser:
 
     @staticmethod
     def _label(text: str) -> str | None:
-        folded = fold(text.replace("’", "'")).rstrip(" :")
-        return next((name for pattern, name in FICHE_LABELS if pattern.match(folded)), None)
+        return FICHE_LABELS.match(text)
 
     # --- from working state to draft --------------------------------------------------------
 

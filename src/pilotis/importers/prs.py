@@ -57,6 +57,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pilotis.core.text import fold, join_lines, squash, word_set
+from pilotis.importers.common import LabelTable
 from pilotis.plans.draft import (
     FicheDraft,
     ParseError,
@@ -131,23 +132,24 @@ PUBLISHED = re.compile(
     r"|Novembre|D[ée]cembre)\s+20\d\d)\s*$"
 )
 
-# Labels of the rubrics of défi and objective pages (folded, straight apostrophe, no colon).
-LABELS = {
-    "le defi a relever": "challenge",
-    "themes associes": "themes",
-    "parcours associes": "pathways",
-    "mots cles": "keywords",
-    "chiffres-cles": "key_figures",
-    "chiffres cles": "key_figures",
-    "parole de citoyen": "citizen_voice",
-    "les constats": "findings",
-    "l'objectif": "objective",
-    "les resultats attendus": "expected_results",
-    "en pratique": "in_practice",
-    "les enjeux": "stakes",
-    "les objectifs operationnels": "objectives_listed",
-    "objectif regional de rattachement": "regional_objective",
-}
+# Labels of the rubrics of défi and objective pages, as a whole line.
+LABELS = LabelTable(
+    {
+        "challenge": ["Le défi à relever"],
+        "themes": ["Thèmes associés"],
+        "pathways": ["Parcours associés"],
+        "keywords": ["Mots clés"],
+        "key_figures": ["Chiffres-clés", "Chiffres clés"],
+        "citizen_voice": ["Parole de citoyen"],
+        "findings": ["Les constats"],
+        "objective": ["L'objectif"],
+        "expected_results": ["Les résultats attendus"],
+        "in_practice": ["En pratique"],
+        "stakes": ["Les enjeux"],
+        "objectives_listed": ["Les objectifs opérationnels"],
+        "regional_objective": ["Objectif régional de rattachement"],
+    }
+)
 LABEL_NAMES = {
     "challenge": "Le défi à relever",
     "findings": "Les constats",
@@ -1033,7 +1035,7 @@ class PrsSchemeParser:
             stripped = self.stripped(n)
             if not stripped:
                 continue
-            key = LABELS.get(_apostrophes(fold(stripped)).rstrip(" :"))
+            key = LABELS.match(stripped)
             if key and key not in page.rubrics:
                 page.rubrics[key] = []
                 page.label_lines[key] = n

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pilotis.importers.common import canonical_label
+from pilotis.importers.common import LabelTable, canonical_label
 
 # Field code -> French name shown on the review page (where a label can be reassigned).
 # Codes that are keys of a fiche's `extra` (description, budget…) are stored under that key.
@@ -291,17 +291,8 @@ class LabelMatch:
     known: bool
 
 
-def _index() -> dict[str, str]:
-    index: dict[str, str] = {}
-    for code, spellings in SPELLINGS.items():
-        for spelling in spellings:
-            index.setdefault(canonical_label(spelling), code)
-    return index
-
-
-INDEX = _index()
-# Longest first: "indicateur de resultat" before "indicateur".
-_PREFIXES = sorted(INDEX, key=len, reverse=True)
+TABLE = LabelTable(SPELLINGS, prefixes=True)
+INDEX = TABLE.exact
 
 
 def field_of(label: str, mapping: dict[str, str] | None = None) -> LabelMatch | None:
@@ -314,9 +305,5 @@ def field_of(label: str, mapping: dict[str, str] | None = None) -> LabelMatch | 
         return None
     if mapping and canonical in mapping:
         return LabelMatch(label, canonical, mapping[canonical], True)
-    if canonical in INDEX:
-        return LabelMatch(label, canonical, INDEX[canonical], True)
-    for prefix in _PREFIXES:
-        if canonical.startswith(prefix + " ") and len(canonical) - len(prefix) < 60:
-            return LabelMatch(label, canonical, INDEX[prefix], True)
-    return None
+    code = TABLE.match(label)
+    return LabelMatch(label, canonical, code, True) if code else None

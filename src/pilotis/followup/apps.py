@@ -10,6 +10,9 @@ class FollowupConfig(AppConfig):
 
     def ready(self) -> None:
         from pilotis.followup.history import fiche_sources
+        from pilotis.followup.plan_progress import plan_progress
         from pilotis.plans.history import register_source
+        from pilotis.plans.progress import register_provider
 
         register_source(fiche_sources)
+        register_provider(plan_progress)

@@ -11,7 +11,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
 from pilotis.core.text import fold
-from pilotis.plans import display, panels, perms, views_links
+from pilotis.plans import display, panels, perms, progress, views_links
 from pilotis.plans.export import plan_to_dict, plan_to_json
 from pilotis.plans.models import (
     Action,
@@ -75,7 +75,12 @@ def overview(request, slug):
         .defer("context", "search_text")
     )
     tree = display.section_tree(sections, fiches, plan.level_name)
+    # The follow-up, when its app is installed and the reader may see it (plans.progress).
+    followup = progress.plan_progress(plan, user)
+    if followup is not None:
+        progress.annotate_tree(tree, followup)
     context = {
+        "followup": followup,
         "plan": plan,
         "title": plan.title,
         "tree": tree,

@@ -1,0 +1,64 @@
+"""The follow-up on the plan overview (issue 13.2): per fiche and per section, links."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from pilotis.accounts.models import Role
+from pilotis.followup import services
+from pilotis.followup.models import Campaign, Decision, FicheReport
+from pilotis.plans.progress import FicheProgress, PlanProgress, rolled_up_rate
+from tests.followup.conftest import build_carcassonne, member
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    html = response.content.decode().replace("&nbsp;", " ").replace("\xa0", " ")
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#x27;", "'")
+
+
+def test_rolled_up_rate_is_the_mean_of_the_fiches_that_have_one():
+    progress = PlanProgress(
+        fiches={1: FicheProgress(rate=40), 2: FicheProgress(rate=80), 3: FicheProgress()}
+    )
+    assert rolled_up_rate([1, 2, 3], progress) == 60
+    assert rolled_up_rate([3, 4], progress) is None
+
+
+def test_overview_shows_each_fiches_rate_state_and_decision(django_assert_max_num_queries):
+    plan = build_carcassonne()
+    coordinator = member(plan, Role.COORDINATOR)
+    year1 = services.open_campaign(plan, 1, timezone.localdate(), opened_by=coordinator)
+    FicheReport.objects.filter(campaign=year1, fiche__number="2").update(
+        status="validated", progress_rate=40
+    )
+    Campaign.objects.filter(pk=year1.pk).update(status=Campaign.Status.VALIDATED)
+    Decision.objects.create(
+        plan=plan,
+        campaign=year1,
+        fiche=plan.fiches.get(number="2"),
+        kind="strengthen",
+        reason="Forte demande",
+    )
+    services.open_campaign(plan, 2, timezone.localdate() + timedelta(days=9), opened_by=coordinator)
+    client = Client()
+    client.force_login(coordinator)
+    with django_assert_max_num_queries(25):
+        page = text(client.get(f"/plans/{plan.slug}/"))
+    assert "Campagne en cours : année 2 (2025), ouverte" in page
+    assert re.search(
+        r"Soutenir la parentalité .*? 40 % \(année 1 \(2024\)\) À faire Renforcement", page
+    )
+    assert "Avancement moyen des fiches : 40 %" in page
+    assert "Rapport annuel de l’année 2 (2025)" in page and "Évaluation finale" in page
+
+    anonymous = Client()
+    plan.published = True
+    plan.save(update_fields=["published"])
+    assert "Dernier avancement" not in text(anonymous.get(f"/plans/{plan.slug}/"))

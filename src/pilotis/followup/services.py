@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from pilotis.core import history
@@ -71,6 +72,7 @@ def open_campaign(
         [
             FicheReport(plan=plan, campaign=campaign, fiche_id=fiche_id)
             for fiche_id in plan.fiches.exclude(pk__in=stopped)
+            .exclude(archived=True)  # archived fiches left the plan
             .order_by("position", "pk")
             .values_list("pk", flat=True)
         ],
@@ -89,6 +91,32 @@ class FicheStopped(Exception):
             f"La fiche n°{fiche.number} a été arrêtée par le COPIL après l’année "
             f"{stopped_year} du contrat : aucun suivi n’est attendu pour les années suivantes."
         )
+
+
+class FicheArchived(FicheStopped):
+    """The fiche was archived before this campaign: no report is expected from it."""
+
+    def __init__(self, fiche: Fiche):
+        self.message = (
+            f"La fiche n°{fiche.number} est archivée : elle ne fait plus partie du plan en cours "
+            "et aucun suivi n’est attendu d’elle dans cette campagne."
+        )
+        Exception.__init__(self, self.message)
+
+
+def expected_fiches(campaign: Campaign) -> Q:
+    """A filter on Fiche keeping those the campaign expects a report from: not stopped by the
+    COPIL in an earlier year, and not archived — unless it already has its report (archived
+    after the campaign opened: its report stays)."""
+    return ~Q(followup__stopped_year__lt=campaign.year) & (
+        Q(archived=False) | Q(pk__in=campaign.reports.values("fiche_id"))
+    )
+
+
+def current_parts(parts: Iterable, stored_ids: Container[int]) -> list:
+    """Actions or indicators asked in a report: those not archived, and archived ones whose
+    answer the report already holds."""
+    return [p for p in parts if not p.archived or p.pk in stored_ids]
 
 
 def report_for(campaign: Campaign, fiche: Fiche) -> FicheReport:
@@ -110,6 +138,8 @@ def report_for(campaign: Campaign, fiche: Fiche) -> FicheReport:
     )
     if stopped is not None:
         raise FicheStopped(fiche, stopped)
+    if fiche.archived:
+        raise FicheArchived(fiche)
     report, _ = found.get_or_create(
         campaign=campaign, fiche=fiche, defaults={"plan_id": campaign.plan_id}
     )

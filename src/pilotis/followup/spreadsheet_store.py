@@ -23,12 +23,13 @@ class Loaded:
     def __init__(self, campaign: Campaign, fiche_ids: frozenset[int] | None = None):
         self.campaign = campaign
         # A fiche the COPIL stopped in an earlier year has no line: nothing is expected of it.
-        fiches = campaign.plan.fiches.exclude(followup__stopped_year__lt=campaign.year).order_by(
+        # Not stopped by the COPIL in an earlier year, nor archived before the campaign.
+        fiches = campaign.plan.fiches.filter(services.expected_fiches(campaign)).order_by(
             "position", "pk"
         )
         if fiche_ids is not None:
             fiches = fiches.filter(pk__in=fiche_ids)
-        fiches = list(fiches.only("plan", "number", "title", "position"))
+        fiches = list(fiches.only("plan", "number", "title", "position", "archived"))
         for fiche in fiches:
             fiche.plan = campaign.plan
         reports = {
@@ -42,22 +43,6 @@ class Loaded:
             report = reports.get(fiche.pk) or services.report_for(campaign, fiche)
             report.campaign, report.fiche = campaign, fiche
             self.reports.append(report)
-        actions: dict[int, list[Action]] = {}
-        for action in Action.objects.filter(fiche__in=fiches).order_by("position", "pk"):
-            actions.setdefault(action.fiche_id, []).append(action)
-        indicators: dict[int, list[FicheIndicator]] = {}
-        for indicator in FicheIndicator.objects.filter(fiche__in=fiches).order_by("position", "pk"):
-            indicators.setdefault(indicator.fiche_id, []).append(indicator)
-        self.actions = {
-            f.pk: tracking.actions_due(actions.get(f.pk, []), campaign.year) for f in fiches
-        }
-        # Result indicators first, as on the paper fiche and the report page.
-        self.indicators = {
-            f.pk: sorted(
-                indicators.get(f.pk, []), key=lambda i: i.kind != FicheIndicator.Kind.RESULT
-            )
-            for f in fiches
-        }
         report_ids = [r.pk for r in self.reports]
         self.statuses: dict[int, dict[int, ActionStatus]] = {}
         for row in ActionStatus.objects.filter(report_id__in=report_ids):
@@ -65,6 +50,29 @@ class Loaded:
         self.values: dict[int, dict[int, IndicatorValue]] = {}
         for row in IndicatorValue.objects.filter(report_id__in=report_ids):
             self.values.setdefault(row.report_id, {})[row.indicator_id] = row
+        answered_actions = {a for rows in self.statuses.values() for a in rows}
+        answered_indicators = {i for rows in self.values.values() for i in rows}
+        actions: dict[int, list[Action]] = {}
+        for action in Action.objects.filter(fiche__in=fiches).order_by("position", "pk"):
+            actions.setdefault(action.fiche_id, []).append(action)
+        indicators: dict[int, list[FicheIndicator]] = {}
+        for indicator in FicheIndicator.objects.filter(fiche__in=fiches).order_by("position", "pk"):
+            indicators.setdefault(indicator.fiche_id, []).append(indicator)
+        # Archived actions and indicators are asked no more, unless already answered.
+        self.actions = {
+            f.pk: tracking.actions_due(
+                services.current_parts(actions.get(f.pk, []), answered_actions), campaign.year
+            )
+            for f in fiches
+        }
+        # Result indicators first, as on the paper fiche and the report page.
+        self.indicators = {
+            f.pk: sorted(
+                services.current_parts(indicators.get(f.pk, []), answered_indicators),
+                key=lambda i: i.kind != FicheIndicator.Kind.RESULT,
+            )
+            for f in fiches
+        }
 
     def report(self, report_id: int) -> FicheReport:
         return next(r for r in self.reports if r.pk == report_id)

@@ -77,7 +77,11 @@ def progress_counts(statuses: list[str]) -> list[tuple[str, str, int, int]]:
     return [(s, STATUS_LABELS[s], n, percents[s]) for s, n in counts.items()]
 
 
-def _expected(fiche: Fiche, campaign: Campaign) -> bool:
+def _expected(fiche: Fiche, campaign: Campaign, reported: bool) -> bool:
+    """Not stopped by the COPIL before the campaign's year, nor archived before the campaign
+    (`reported`: the fiche has its report in the campaign)."""
+    if fiche.archived and not reported:
+        return False
     return fiche.stopped_year is None or fiche.stopped_year >= campaign.year
 
 
@@ -97,7 +101,7 @@ def open_campaigns_of_coordinator(user, today: date | None = None) -> list[Campa
     by_plan = {c.plan_id: c for c in campaigns}
     fiches = list(
         Fiche.objects.filter(plan_id__in=by_plan)
-        .only("plan", "number", "title", "position")
+        .only("plan", "number", "title", "position", "archived")
         .order_by("plan_id", "position", "pk")
     )
     stopped = dict(
@@ -120,7 +124,7 @@ def open_campaigns_of_coordinator(user, today: date | None = None) -> list[Campa
     for fiche in fiches:
         campaign = by_plan[fiche.plan_id]
         fiche.stopped_year = stopped.get(fiche.pk)
-        if not _expected(fiche, campaign):
+        if not _expected(fiche, campaign, fiche.pk in statuses):
             continue
         status = statuses.get(fiche.pk, Status.TO_DO)
         seen[campaign.pk].append(status)
@@ -220,7 +224,7 @@ def pilot_todos(user) -> tuple[frozenset[int], list[Todo]]:
             roles__role__in=roles.STEERING_FICHE_ROLES,
         )
         .distinct()
-        .only("plan", "number", "title", "position")
+        .only("plan", "number", "title", "position", "archived")
         # The year after which a COPIL stopped the fiche, if it did: nothing expected after it.
         .annotate(stopped_year=F("followup__stopped_year"))
         .order_by("plan_id", "position", "pk")
@@ -236,7 +240,7 @@ def pilot_todos(user) -> tuple[frozenset[int], list[Todo]]:
     todos = []
     for fiche in fiches:
         campaign = open_campaigns[fiche.plan_id]
-        if fiche.stopped_year is not None and fiche.stopped_year < campaign.year:
+        if not _expected(fiche, campaign, (campaign.pk, fiche.pk) in reports):
             continue
         status = reports.get((campaign.pk, fiche.pk), Status.TO_DO)
         todos.append(

@@ -183,9 +183,9 @@ def dashboard(request, slug, year):
     )
     campaign.plan = plan
     fiches = list(
-        plan.fiches.exclude(followup__stopped_year__lt=campaign.year)  # expected no more
+        plan.fiches.filter(services.expected_fiches(campaign))  # not stopped nor archived
         .order_by("position", "pk")
-        .only("plan", "number", "title", "position")
+        .only("plan", "number", "title", "position", "archived")
         .prefetch_related(_steering_roles())
     )
     reports = {
@@ -321,15 +321,16 @@ def report(request, slug, year, number):
     can_edit = perms.can_edit_report(user, fiche_report)
     can_validate = perms.can_validate_report(user, fiche_report)
 
-    all_actions = list(fiche.actions.order_by("position", "pk"))
+    statuses = {s.action_id: s for s in ActionStatus.objects.filter(report=fiche_report)}
+    values = {v.indicator_id: v for v in IndicatorValue.objects.filter(report=fiche_report)}
+    # Archived actions and indicators are asked no more, unless this report already answers them.
+    all_actions = services.current_parts(fiche.actions.order_by("position", "pk"), statuses)
     actions = tracking.actions_due(all_actions, campaign.year)
     # Result indicators first, as on the paper fiche, then the monitoring ones.
     indicators = sorted(
-        fiche.indicators.order_by("position", "pk"),
+        services.current_parts(fiche.indicators.order_by("position", "pk"), values),
         key=lambda i: i.kind != FicheIndicator.Kind.RESULT,
     )
-    statuses = {s.action_id: s for s in ActionStatus.objects.filter(report=fiche_report)}
-    values = {v.indicator_id: v for v in IndicatorValue.objects.filter(report=fiche_report)}
     stored = stored_values(fiche_report, actions, indicators, statuses, values)
 
     conflict: list[dict[str, str]] | None = None

@@ -167,6 +167,7 @@ def editing_fiche(fiche: Fiche, version: int, user, reason: str) -> Iterator[Fic
         if current.version != version:
             raise VersionConflict(current, [])
         yield current
+        normalise_positions(current, user, reason)
         current.search_text = stored_search_text(current)
         updated = Fiche.objects.filter(pk=current.pk, version=version).update(
             version=version + 1, search_text=current.search_text
@@ -181,6 +182,38 @@ def editing_fiche(fiche: Fiche, version: int, user, reason: str) -> Iterator[Fic
         )
     fiche.version = current.version
     fiche.search_text = current.search_text
+
+
+def _renumbered(rows: Sequence) -> list:
+    """`rows` (in their order) given positions 0, 1, 2…: those whose position changed."""
+    changed = []
+    for i, row in enumerate(rows):
+        if row.position != i:
+            row.position = i
+            changed.append(row)
+    return changed
+
+
+def normalise_positions(fiche: Fiche, user, reason: str) -> None:
+    """Number the fiche's parts as an import of its JSON export would: actions, programmes and
+    indicators of each kind from 0 in their order, pilots and co-pilots before partners. A plan
+    written by hand then re-imports unchanged (rows are matched on these positions)."""
+    by_position = ("position", "pk")
+    roles_rows = sorted(
+        fiche.roles.all(), key=lambda r: (r.role == FicheRole.Role.PARTNER, r.position, r.pk)
+    )
+    indicators = list(fiche.indicators.order_by("kind", *by_position))
+    groups = [
+        (Action, list(fiche.actions.order_by(*by_position))),
+        (FicheRole, roles_rows),
+        (FicheProgramme, list(fiche.programme_links.order_by(*by_position))),
+        *(
+            (FicheIndicator, [i for i in indicators if i.kind == kind])
+            for kind in FicheIndicator.Kind.values
+        ),
+    ]
+    for model, rows in groups:
+        history.bulk_update(model, _renumbered(rows), ["position"], user=user, reason=reason)
 
 
 @contextmanager
@@ -490,14 +523,20 @@ def _next_position(rows: models.QuerySet) -> int:
     return (rows.aggregate(m=Max("position"))["m"] or 0) + 1
 
 
+def _check_letter(fiche: Fiche, letter: str, action: Action | None = None) -> None:
+    same = fiche.actions.filter(letter__iexact=letter).exclude(pk=action.pk if action else None)
+    taken = same.values_list("letter", flat=True).first()
+    if taken is not None:
+        raise EditRefused(f"La fiche a déjà une action {taken} : choisissez une autre lettre.")
+
+
 def add_action(
     fiche: Fiche, version: int, letter: str, text: str, years: list[int], user
 ) -> Action:
     reason = "Ajout d’une action"
     with editing_fiche(fiche, version, user, reason) as current:
         letter = letter.strip() or next_letter(current.actions.values_list("letter", flat=True))
-        if current.actions.filter(letter__iexact=letter).exists():
-            raise EditRefused(f"La fiche a déjà une action {letter} : choisissez une autre lettre.")
+        _check_letter(current, letter)
         return _create(
             Action,
             user,
@@ -516,8 +555,7 @@ def update_action(
     reason = f"Modification de l’action {action.letter}"
     with editing_fiche(action.fiche, version, user, reason) as current:
         letter = letter.strip() or action.letter
-        if current.actions.filter(letter__iexact=letter).exclude(pk=action.pk).exists():
-            raise EditRefused(f"La fiche a déjà une action {letter} : choisissez une autre lettre.")
+        _check_letter(current, letter, action)
         new = {"letter": letter, "text": text.strip(), "deadline_years": sorted(years)}
         changed = [n for n, v in new.items() if getattr(action, n) != v]
         if changed and "letter" in changed:
@@ -542,11 +580,7 @@ def _move(rows: list, pk: int, direction: str, user, reason: str) -> bool:
     if order == ids:
         return False
     by_pk = {r.pk: r for r in rows}
-    moved = []
-    for i, row_pk in enumerate(order, start=1):
-        if by_pk[row_pk].position != i:
-            by_pk[row_pk].position = i
-            moved.append(by_pk[row_pk])
+    moved = _renumbered([by_pk[row_pk] for row_pk in order])
     history.bulk_update(type(rows[0]), moved, ["position"], user=user, reason=reason)
     return True
 
@@ -752,6 +786,8 @@ def _move_fiche_roles(keep: Organisation, drop: Organisation, user, reason: str)
         row.organisation = keep
     history.bulk_update(FicheRole, moved, ["organisation"], user=user, reason=reason)
     history.delete(FicheRole, doubles, user=user, reason=reason)
+    for fiche in Fiche.objects.filter(pk__in={r.fiche_id for r in doubles}):
+        normalise_positions(fiche, user, reason)
     return len(rows)
 
 

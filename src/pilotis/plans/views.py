@@ -31,7 +31,7 @@ SEARCH_LIMIT = 100
 def _count_per_fiche(model) -> Coalesce:
     """Number of `model` rows per fiche, as a correlated subquery (no join fan-out)."""
     rows = (
-        model.objects.filter(fiche=OuterRef("pk"))
+        model.objects.filter(fiche=OuterRef("pk"), archived=False)
         .order_by()
         .values("fiche")
         .annotate(n=Count("pk"))
@@ -49,10 +49,15 @@ def index(request):
     plans = (
         perms.visible_plans(request.user)
         .select_related("perimeter")
-        .annotate(fiche_count=Count("fiches"))
+        .annotate(fiche_count=Count("fiches", filter=Q(fiches__archived=False)))
         .order_by("title")
     )
-    return render(request, "plans/index.html", {"plans": plans, "title": "Plans"})
+    context = {
+        "plans": plans,
+        "title": "Plans",
+        "can_create_plan": perms.can_create_plan(request.user),
+    }
+    return render(request, "plans/index.html", context)
 
 
 @require_safe
@@ -66,6 +71,7 @@ def overview(request, slug):
     pilots = FicheRole.objects.filter(role__in=PILOT_ROLES).select_related("organisation")
     fiches = list(
         perms.visible_fiches(user, plan)
+        .filter(archived=False)  # archived fiches left the current plan
         .order_by("position", "pk")
         .annotate(
             action_count=_count_per_fiche(Action),
@@ -96,6 +102,7 @@ def overview(request, slug):
         "breadcrumb_data": {"current": _crumb(plan.title)},
         "reads_whole_plan": whole,
         "can_publish": perms.can_publish(user, plan),
+        "can_edit_plan": perms.can_edit_plan(user, plan),
         **(views_links.plan_links_context(plan, user) if whole else {}),
     }
     return render(request, "plans/overview.html", context)
@@ -153,8 +160,9 @@ def fiche_detail(request, slug, number):
     for role in roles:
         # "jeunesse" written for "Jeunesse" says nothing new: show only spellings that differ.
         role.shows_as_written = fold(role.as_written) != fold(role.organisation.name)
-    actions = list(fiche.actions.all())
-    indicators = list(fiche.indicators.all())
+    # Archived actions and indicators left the current plan (their past reports stay).
+    actions = [a for a in fiche.actions.all() if not a.archived]
+    indicators = [i for i in fiche.indicators.all() if not i.archived]
     columns = display.year_columns(plan.contract_years, plan.start_year, actions)
     rubrics = display.fiche_rubrics(fiche.extra)
     fiche_calendar = next((r.text for r in rubrics["more"] if r.code == "calendar"), "")

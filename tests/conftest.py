@@ -10,6 +10,7 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.db import connection, transaction
 from django.test import override_settings
 
 from tests.hashers import TEST_PASSWORD_HASHERS
@@ -50,6 +51,59 @@ def fast_password_hashers():
     """Argon2 and PBKDF2 with the cheapest parameters (tests/hashers.py) for the whole session."""
     with override_settings(PASSWORD_HASHERS=TEST_PASSWORD_HASHERS):
         yield
+
+
+class ModuleRows:
+    """Rows written once for the tests of a module that ask for them, like Django's
+    setUpTestData: they are written in a transaction opened before the first such test and kept
+    open around the following ones (each test still runs in its own savepoint, rolled back at
+    its end, so what a test changes never reaches the next). The transaction is rolled back as
+    soon as a test of the module that does not ask for the rows comes, and after the module.
+
+    A package's conftest opens it from an autouse fixture (which pytest runs before `db` opens
+    the test's own transaction): `rows.keep(build)` for the tests that want the rows, else
+    `rows.release()`. Tests on a `transactional_db` cannot share rows (they commit and flush).
+    """
+
+    def __init__(self, blocker) -> None:
+        self.blocker = blocker
+        self.atomic = None
+        self.value = None
+
+    def keep(self, build):
+        """What `build()` returned, calling it (and writing its rows) on the first test only."""
+        if self.atomic is None:
+            assert not connection.in_atomic_block, "shared rows must be written before `db`"
+            with self.blocker.unblock():
+                self.atomic = transaction.atomic()
+                self.atomic.__enter__()
+                try:
+                    self.value = build()
+                except BaseException:
+                    self.release()
+                    raise
+        return self.value
+
+    def check_shared(self) -> None:
+        """Fail a test that would run outside a savepoint of the shared transaction."""
+        assert self.atomic is not None and connection.savepoint_ids, (
+            "shared rows need the `db` fixture (a savepoint per test), not `transactional_db`"
+        )
+
+    def release(self) -> None:
+        if self.atomic is not None:
+            atomic, self.atomic, self.value = self.atomic, None, None
+            with self.blocker.unblock():
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def module_rows(django_db_setup, django_db_blocker):
+    """The module's ModuleRows (see there): rolled back after the module's last test."""
+    rows = ModuleRows(django_db_blocker)
+    yield rows
+    rows.release()
 
 
 def free_port() -> int:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
@@ -15,7 +16,8 @@ from pilotis.accounts import roles
 from pilotis.accounts.models import Role
 from pilotis.api import tokens
 from pilotis.followup import services
-from pilotis.plans.models import FicheRole
+from pilotis.followup.models import Campaign
+from pilotis.plans.models import FicheRole, Plan
 from tests.factories import FicheRoleFactory, OrganisationFactory, UserFactory, create_plan
 
 API = "/api/v1"
@@ -113,6 +115,32 @@ def build_world(n_fiches: int = 4, published: bool = False) -> World:
     return World(plan=plan, campaign=campaign, users=users)
 
 
+@pytest.fixture(autouse=True)
+def _shared_world(request, module_rows):
+    """The world of a module is written once, for its tests that ask for `world`."""
+    if "world" in request.fixturenames:
+        module_rows.keep(lambda: world_keys(build_world()))
+    else:
+        module_rows.release()
+
+
+def world_keys(world: World) -> dict[str, Any]:
+    return {
+        "plan": world.plan.pk,
+        "campaign": world.campaign.pk,
+        "users": {who: user.pk for who, user in world.users.items()},
+    }
+
+
 @pytest.fixture
-def world(db) -> World:
-    return build_world()
+def world(db, module_rows) -> World:
+    """build_world()'s rows, written once per module (tests/conftest.py: ModuleRows), read
+    afresh for each test: what a test changes, in the database or on these objects, stays in it."""
+    module_rows.check_shared()
+    keys = module_rows.value
+    users = get_user_model().objects.in_bulk(keys["users"].values())
+    return World(
+        plan=Plan.objects.get(pk=keys["plan"]),
+        campaign=Campaign.objects.get(pk=keys["campaign"]),
+        users={who: users[pk] for who, pk in keys["users"].items()},
+    )

@@ -62,3 +62,51 @@ def test_overview_shows_each_fiches_rate_state_and_decision(django_assert_max_nu
     plan.published = True
     plan.save(update_fields=["published"])
     assert "Dernier avancement" not in text(anonymous.get(f"/plans/{plan.slug}/"))
+
+
+def test_filter_rows_keeps_rows_matching_every_filter():
+    from pilotis.plans.views_table import filter_rows
+
+    rows = [
+        {
+            "sections": {"A1"},
+            "pilots": {"caf"},
+            "partners": {"ars"},
+            "state": "À faire",
+            "decision": "",
+        },
+        {
+            "sections": {"A2"},
+            "pilots": {"agglo"},
+            "partners": {"caf"},
+            "state": "Transmise",
+            "decision": "Arrêt",
+        },
+    ]
+    assert filter_rows(rows, {"pilote": "caf"}) == rows[:1]
+    assert filter_rows(rows, {"partenaire": "caf"}) == rows[1:]
+    assert filter_rows(rows, {"section": "A2", "decision": "Arrêt"}) == rows[1:]
+    assert filter_rows(rows, {"etat": "Validée"}) == []
+    assert filter_rows(rows, {"pilote": ""}) == rows
+
+
+@pytest.mark.parametrize("n_extra", [0, 6])
+def test_plan_table_filters_by_pilot_with_constant_queries(django_assert_num_queries, n_extra):
+    plan = build_carcassonne(n_extra=n_extra)
+    coordinator = member(plan, Role.COORDINATOR)
+    services.open_campaign(plan, 1, timezone.localdate(), opened_by=coordinator)
+    client = Client()
+    client.force_login(coordinator)
+    client.get("/")  # the session, read once per request, is counted below
+    with django_assert_num_queries(QUERIES):
+        page = text(client.get(f"/plans/{plan.slug}/tableau/?pilote=caf"))
+    assert "n°2 — Soutenir la parentalité" in page
+    assert "n°3 —" not in page and "n°1 —" not in page  # the CAF is only a partner of fiche 3
+    assert f"1 fiche sur {3 + n_extra} — suivi : année 1 (2024), ouverte" in page
+    page = text(client.get(f"/plans/{plan.slug}/tableau/?partenaire=caf"))
+    assert "n°3 — Développer l'offre de soins de proximité" in page and "n°2 —" not in page
+
+
+# session, user, memberships (plan and follow-up rights), plan, sections, fiches, their roles,
+# campaigns, reports, decisions: the same whatever the number of fiches.
+QUERIES = 11

@@ -9,7 +9,7 @@ from pilotis.followup.models import Campaign, Decision, FicheReport
 from pilotis.plans.progress import FicheProgress, PlanProgress
 
 
-def plan_progress(plan, user) -> PlanProgress | None:
+def plan_progress(plan, user, year: int | None = None) -> PlanProgress | None:
     """Three queries: the campaigns, the reports with a rate or of the current campaign, the
     decisions. Nothing for a reader who does not read every report of the plan."""
     if not perms.reads_every_report(user, plan):
@@ -17,14 +17,15 @@ def plan_progress(plan, user) -> PlanProgress | None:
     campaigns = list(Campaign.objects.filter(plan=plan).order_by("-year"))
     if not campaigns:
         return None
-    current = campaigns[0]
+    current = next((c for c in campaigns if c.year == year), campaigns[0])
     labels = {c.pk: c.year_label for c in campaigns}
     states = dict(FicheReport.Status.choices)
     result = PlanProgress(
-        campaign_label=f"{current.year_label}, {current.get_status_display().lower()}"
+        campaign_label=f"{current.year_label}, {current.get_status_display().lower()}",
+        years=[(c.year, c.year_label) for c in campaigns],
     )
     reports = (
-        FicheReport.objects.filter(plan=plan)
+        FicheReport.objects.filter(plan=plan, campaign__year__lte=current.year)
         .order_by("fiche_id", "-campaign__year")
         .values_list("fiche_id", "campaign_id", "status", "progress_rate")
     )
@@ -35,7 +36,7 @@ def plan_progress(plan, user) -> PlanProgress | None:
         if item.rate is None and rate is not None:
             item.rate, item.rate_year = rate, labels[campaign_id]
     decisions = (
-        Decision.objects.filter(plan=plan)
+        Decision.objects.filter(plan=plan, campaign__year__lte=current.year)
         .order_by("fiche_id", "-campaign__year", "-decided_at")
         .values_list("fiche_id", "kind")
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass
@@ -26,9 +25,10 @@ class PlanProgress:
     fiches: dict[int, FicheProgress] = field(default_factory=dict)
     links: list[tuple[str, str]] = field(default_factory=list)  # (label, url)
     campaign_label: str = ""  # « année 2 (2025), ouverte »
+    years: list[tuple[int, str]] = field(default_factory=list)  # campaigns: (year, label)
 
 
-Provider = Callable[[Any, Any], "PlanProgress | None"]
+Provider = Callable[..., "PlanProgress | None"]
 PROVIDERS: list[Provider] = []
 
 
@@ -37,11 +37,12 @@ def register_provider(provider: Provider) -> None:
         PROVIDERS.append(provider)
 
 
-def plan_progress(plan, user) -> PlanProgress | None:
-    """What the registered follow-up says of `plan` to `user`; None when nothing (no follow-up
-    app, no campaign, or a reader who may not see it)."""
+def plan_progress(plan, user, year: int | None = None) -> PlanProgress | None:
+    """What the registered follow-up says of `plan` to `user` (of the campaign of `year`, the
+    latest by default); None when nothing (no follow-up app, no campaign, or a reader who may
+    not see it)."""
     for provider in PROVIDERS:
-        found = provider(plan, user)
+        found = provider(plan, user, year)
         if found is not None:
             return found
     return None

@@ -8,10 +8,12 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from pilotis.accounts.models import Role
 from pilotis.followup import services, summary
 from pilotis.followup.models import Campaign, FicheReport
+from pilotis.governance.models import Body, Meeting
 from tests.factories import PlanFactory, UserFactory
 from tests.followup.conftest import build_carcassonne, member
 
@@ -66,6 +68,13 @@ def test_coordinator_sees_campaign_progress_and_late_fiches(django_assert_max_nu
     assert "2 fiches en retard" in page
     assert "Fiche n°2 — Soutenir la parentalité" in page
     assert "Pilotes à relancer :" in page and "Caisse d'allocations familiales de l'Aude" in page
+    assert "Aucun COPIL n’est encore planifié." in page
+    copil = Body.objects.create(plan=plan, name="COPIL du CLS", kind=Body.Kind.COPIL)
+    when = timezone.now() + timedelta(days=20)
+    Meeting.objects.create(body=copil, starts_at=when - timedelta(days=40))  # past
+    Meeting.objects.create(body=copil, starts_at=when)
+    page = text(client.get("/"))
+    assert f"Prochain COPIL : {date_format(timezone.localtime(when), 'l j F Y')}" in page
 
     client.force_login(pilot)
     page = text(client.get("/"))

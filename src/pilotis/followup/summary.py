@@ -41,6 +41,7 @@ class CampaignProgress:
     total: int
     late: list[LateFiche] = field(default_factory=list)
     days_left: int = 0
+    next_copil: object = None  # the next COPIL meeting, set by the home page (governance)
 
     @property
     def bars(self) -> list[tuple[str, int, int]]:

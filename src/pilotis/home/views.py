@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from pilotis.accounts import roles
 from pilotis.followup import summary, tracking
+from pilotis.governance import summary as governance
 from pilotis.plans import perms
 from pilotis.plans.models import Fiche, Plan
 
@@ -46,8 +47,12 @@ def home(request):
         coordinated = roles.plan_ids_of(user, roles.Role.COORDINATOR)
         _, todos = summary.pilot_todos(user)
         frozen, validated = summary.copil_campaigns(user)
+        campaigns = summary.open_campaigns_of_coordinator(user)
+        meetings = governance.next_copil(p.campaign.plan_id for p in campaigns) if campaigns else {}
+        for progress in campaigns:
+            progress.next_copil = meetings.get(progress.campaign.plan_id)
         context |= {
-            "campaigns": summary.open_campaigns_of_coordinator(user),
+            "campaigns": campaigns,
             "todos": [t for t in todos if not tracking.is_done(t.status)],
             "frozen": frozen,
             "validated": validated,

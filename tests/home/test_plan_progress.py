@@ -110,3 +110,34 @@ def test_plan_table_filters_by_pilot_with_constant_queries(django_assert_num_que
 # session, user, memberships (plan and follow-up rights), plan, sections, fiches, their roles,
 # campaigns, reports, decisions: the same whatever the number of fiches.
 QUERIES = 11
+
+
+def test_actions_grouped_by_contract_year():
+    from types import SimpleNamespace as A
+
+    from pilotis.plans.timeline import by_contract_year
+
+    a, b, c = A(deadline_years=[1, 2]), A(deadline_years=[7]), A(deadline_years=[])
+    groups = by_contract_year([a, b, c], duration=5, start_year=2024)
+    assert [g.label for g in groups][:2] == ["Année 1 (2024)", "Année 2 (2025)"]
+    assert [g.year for g in groups] == [1, 2, 3, 4, 5, 6, 7, None]
+    assert groups[0].actions == [a] and groups[1].actions == [a] and groups[6].actions == [b]
+    assert groups[-1].label == "Sans échéance précisée" and groups[-1].actions == [c]
+
+
+@pytest.mark.parametrize("n_extra", [0, 5])
+def test_timeline_page_says_what_is_due_when(django_assert_num_queries, n_extra):
+    plan = build_carcassonne(n_extra=n_extra)
+    plan.published = True
+    plan.save(update_fields=["published"])
+    client = Client()
+    with django_assert_num_queries(2):  # the plan, its actions with their fiches
+        page = text(client.get(f"/plans/{plan.slug}/calendrier/"))
+    year1 = page.split("Année 1 (2024) ", 2)[2].split("Année 2 (2025)")[0]
+    assert "Fiche n°2 , action A : Déploiement du programme de soutien aux familles" in year1
+    assert "Fiche n°3 , action A : Ouvrir une maison de santé" in year1
+    assert "Former les animateurs" not in year1  # fiche 1's action A is due in years 2 and 3
+    assert (
+        "Sans échéance précisée" in page
+        and "Groupe de parole" in page.split("Sans échéance précisée")[-1]
+    )

@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from pilotis.plans import views, views_content, views_data, views_editor, views_links, views_table
+from pilotis.plans import (
+    timeline,
+    views,
+    views_content,
+    views_data,
+    views_editor,
+    views_links,
+    views_table,
+)
 
 app_name = "plans"
 
@@ -39,6 +47,7 @@ urlpatterns = [
         name="fiche_restore",
     ),
     path("plans/<slug:slug>/tableau/", views_table.plan_table, name="table"),
+    path("plans/<slug:slug>/calendrier/", timeline.plan_timeline, name="timeline"),
     path("plans/<slug:slug>/donnees/", views_data.plan_data, name="data"),
     path("plans/<slug:slug>/liens/", views_links.plan_links, name="links"),
     path("plans/<slug:slug>/liens/proposer/", views_links.propose, name="propose_links"),

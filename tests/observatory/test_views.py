@@ -222,3 +222,18 @@ def test_mapping_screen_then_remembered(client, coordinator):
     data = ameli_csv(["2022;Diabète;Diabète;top;tsage;9;76;11;23000;367000;6.27"])
     response = client.get(upload(client, data, "ameli-2022.csv", "CNAM")["Location"], follow=True)
     assert "1 valeur(s) importée(s)" in response.content.decode()
+
+
+def test_department_map_by_epci(client, plan, observations):
+    url = reverse("observatory:indicator", args=["density"])
+    response = client.get(url, {"territoire": "department:11", "maille": "epci"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Carte des EPCI" in html
+    # (46031 + 2623 + 5663 + 1276) / (4 × 25 km²), from the communes' sums.
+    assert "Communauté d&#x27;agglomération Carcassonne Agglo (200035715) : 555,9" in html
+    response = client.get(
+        reverse("observatory:indicator", args=["life_expectancy"]),
+        {"territoire": "department:11", "maille": "epci"},
+    )
+    assert response.status_code == 200

@@ -204,7 +204,9 @@ def _fiche_text(fiche) -> str:
 AREA_FIELDS = {"epci": "epci_code", "department": "department_code", "region": "region_code"}
 
 
-def aggregate_communes_by(indicator: Indicator, period: str, level: str) -> dict[str, float]:
+def aggregate_communes_by(
+    indicator: Indicator, period: str, level: str, source: str = ""
+) -> dict[str, float]:
     """One indicator's value for every EPCI (department, region) from its communes' values, by
     the indicator's rule, computed by the database in one GROUP BY (the same rules as
     `aggregation.aggregate`; rates from the sums of numerators and denominators)."""
@@ -215,7 +217,10 @@ def aggregate_communes_by(indicator: Indicator, period: str, level: str) -> dict
     key = f"territory__{AREA_FIELDS[level]}"
     rows = Observation.objects.filter(
         indicator=indicator, period=period, territory__level=L.COMMUNE
-    ).values(key)
+    )
+    if source:
+        rows = rows.filter(source=source)  # never mix two sources' values in one sum
+    rows = rows.values(key)
     out: dict[str, float] = {}
     if indicator.aggregation == Indicator.Aggregation.RATIO:
         rows = rows.annotate(

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from pilotis.core.cells import csv_value, xlsx_value
 from pilotis.observatory import (
+    aggregation,
     dictionary,
     imports,
     loading,
@@ -316,7 +317,29 @@ def indicator(request, code):
     method = request.GET.get("methode", "jenks")
     method = method if method in maps.METHODS else "jenks"
     svg, breaks = "", []
-    if data.by_commune:
+    mesh = request.GET.get("maille", "communes")
+    by_epci = mesh == "epci" and data.territory.level in (L.DEPARTMENT, L.REGION)
+    epci_rows, epci_error = [], ""
+    if by_epci and data.by_commune:
+        # The EPCI of a department, each valued from its communes by the indicator's rule.
+        codes = {c.epci_code for c in data.communes if c.epci_code}
+        epcis = list(Territory.objects.filter(level=L.EPCI, code__in=codes).order_by("name"))
+        try:
+            values = portrait.aggregate_communes_by(
+                data.indicator, data.period, "epci", data.source
+            )
+        except aggregation.NotAggregatable as exc:
+            epci_error = str(exc)
+        else:
+            epci_rows = [(e, values.get(e.code)) for e in epcis]
+            svg, breaks = maps.choropleth(
+                _features(epcis, {e.pk: (values.get(e.code), False) for e in epcis}),
+                title=f"{data.indicator.label}, {data.period}, EPCI de {data.territory.name}",
+                unit=data.indicator.unit,
+                source=f"{data.source}, agrégé des communes",
+                method=method,
+            )
+    elif data.by_commune:
         svg, breaks = maps.choropleth(
             _features(data.communes, data.values()),
             title=f"{data.indicator.label}, {data.period}, communes de {data.territory.name}",
@@ -324,15 +347,8 @@ def indicator(request, code):
             source=data.source,
             method=method,
         )
-    row = next(
-        (
-            r
-            for t in portrait.build(data.territory).themes
-            for r in t.rows
-            if r.indicator.pk == data.indicator.pk
-        ),
-        None,
-    )
+    columns, rows = portrait.indicator_rows(data.territory, [data.indicator])
+    row = rows.get(data.indicator.pk)
     choices = PlanPerimeter.objects.filter(
         plan__in=plan_perms.visible_plans(request.user)
     ).select_related("territory", "plan")
@@ -350,7 +366,11 @@ def indicator(request, code):
             "method": method,
             "methods": maps.METHODS,
             "row": row,
-            "columns": portrait.references_of(data.territory),
+            "columns": columns,
+            "by_epci": by_epci,
+            "can_mesh": data.territory.level in (L.DEPARTMENT, L.REGION),
+            "epci_rows": epci_rows,
+            "epci_error": epci_error,
             "theme": dictionary.theme_label(data.indicator.theme),
             "territory_choices": choices,
             "download_query": query + f"&source={data.source}",

@@ -4,7 +4,7 @@
 - `plans` depends on `core`, and on `accounts.roles` alone (who holds which role in a plan);
 - every other app may depend on `plans` and `core`, and on another app only through that app's
   small public module (`accounts.roles`, `observatory.api`…), never its internals;
-- `reports` and `api` read from all.
+- `reports`, `api` and `home` (each person's page of things to do) read from all.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ PUBLIC_MODULES = {
     "directory.api",
     "governance.api",
 }
-# Apps that read from all the others.
-READ_ALL = {"reports", "api"}
+# Apps that read from all the others: the reports, the API, and the home page that gathers
+# what each person has to do (read-only, like the reports).
+READ_ALL = {"reports", "api", "home"}
 
 
 def apps() -> list[str]:

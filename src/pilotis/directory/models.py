@@ -27,7 +27,7 @@ DEFAULT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("housing", "Logement et alternatives à l’EHPAD", "fr-icon-home-4-line"),
     ("telemedicine", "Télémédecine", "fr-icon-computer-line"),
     ("mental_health", "Santé mentale", "fr-icon-chat-3-line"),
-    ("sport", "Sport et activité physique", "fr-icon-football-line"),
+    ("sport", "Sport et activité physique", "fr-icon-bike-line"),
     ("practice", "Exercice coordonné (maisons de santé, MSU)", "fr-icon-hospital-line"),
 )
 

@@ -139,11 +139,31 @@ class Section(Provenance):
 
 
 class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        STATE = "state", "État et agences (ARS, préfecture, Éducation nationale…)"
+        SOCIAL_SECURITY = (
+            "social_security",
+            "Assurance maladie et sécurité sociale (CPAM, MSA, CAF…)",
+        )
+        LOCAL_AUTHORITY = "local_authority", "Collectivité territoriale"
+        HOSPITAL = "hospital", "Établissement de santé ou médico-social"
+        PROFESSIONALS = "professionals", "Professionnels de santé (CPTS, URPS, ordres, MSP…)"
+        ASSOCIATION = "association", "Association"
+        USERS = "users", "Représentants des usagers et habitants"
+        EDUCATION = "education", "Enseignement et recherche"
+        COMPANY = "company", "Entreprise"
+        OTHER = "other", "Autre"
+
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="organisations")
     key = models.SlugField(max_length=80)
     name = models.CharField("nom", max_length=300)
     acronym = models.CharField("sigle", max_length=40, blank=True)
     aliases = models.JSONField("graphies rencontrées", default=list, blank=True)
+    kind = models.CharField("type", max_length=20, choices=Kind.choices, blank=True)
+    # A professional contact point (a service's address or switchboard), never a person's own.
+    contact_email = models.EmailField("courriel de contact", blank=True)
+    contact_phone = models.CharField("téléphone de contact", max_length=30, blank=True)
+    website = models.URLField("site internet", blank=True)
 
     history = Records()
 

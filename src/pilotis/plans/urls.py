@@ -9,6 +9,7 @@ from pilotis.plans import (
     views_data,
     views_editor,
     views_links,
+    views_partners,
     views_table,
 )
 
@@ -28,6 +29,17 @@ urlpatterns = [
         "plans/<slug:slug>/organisations/<slug:key>/",
         views.organisation_detail,
         name="organisation",
+    ),
+    path(
+        "plans/<slug:slug>/organisations/<slug:key>/type-et-contact/",
+        views_partners.organisation_edit,
+        name="organisation_edit",
+    ),
+    path("plans/<slug:slug>/partenariat/", views_partners.partnership, name="partnership"),
+    path(
+        "plans/<slug:slug>/partenariat/matrice.xlsx",
+        views_partners.matrix_xlsx,
+        name="partnership_matrix",
     ),
     path("plans/<slug:slug>/publication/", views_content.publication, name="publication"),
     path("plans/<slug:slug>/fiches/<str:number>/", views.fiche_detail, name="fiche"),

@@ -11,7 +11,7 @@ from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
 from pilotis.core.text import fold
-from pilotis.plans import display, panels, perms, progress, views_links
+from pilotis.plans import display, panels, partners, perms, progress, views_links
 from pilotis.plans.export import plan_to_dict, plan_to_json
 from pilotis.plans.models import (
     Action,
@@ -262,6 +262,13 @@ def organisation_detail(request, slug, key):
         "roles": roles,
         "pilot_count": len({r.fiche_id for r in roles if r.role in PILOT_ROLES}),
         "partner_count": len({r.fiche_id for r in roles if r.role == FicheRole.Role.PARTNER}),
+        "panels": panels.organisation_panels(organisation, request.user),
+        "guessed_kind": ""
+        if organisation.kind
+        else dict(Organisation.Kind.choices).get(
+            partners.guess_kind(organisation.name, organisation.acronym), ""
+        ),
+        "may_edit": perms.can_edit_plan_content(request.user, plan),
         "title": f"{organisation.name} — {plan.title}",
         "breadcrumb_data": {
             "links": [

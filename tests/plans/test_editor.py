@@ -497,3 +497,48 @@ def test_editor_pages_query_counts(
     editor.add_programme(fiche, fiche.version, None, "PRSE 4", coordinator)
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("stranger", 404), ("coordinator_elsewhere", 404), ("pilot", 403), ("coordinator", 302)],
+)
+def test_permission_matrix_of_the_editor_writes(client, written, coordinator, who, expected):
+    """The POST-only routes: buttons and the add forms of the fiche's parts page."""
+    plan, fiche = written
+    if who == "coordinator":
+        user = coordinator
+    else:
+        user = UserFactory()
+        target = plan
+        if who == "coordinator_elsewhere":
+            target = Plan.objects.create(slug="autre", kind="cls", title="Autre plan")
+        if who != "stranger":
+            roles.grant(user, target, "coordinator" if target != plan else who)
+    client.force_login(user)
+    section, action = plan.sections.get(), fiche.actions.get()
+    fiche.refresh_from_db()
+    posts = [
+        (reverse("plans:section_action", args=[plan.slug, section.pk, "down"]), {}),
+        (
+            reverse("plans:fiche_part_add", args=[plan.slug, fiche.number, "action"]),
+            {"text": "Intrusion", "deadline_years": ["1"]},
+        ),
+        (
+            reverse(
+                "plans:fiche_part_action",
+                args=[plan.slug, fiche.number, "action", action.pk, "archive"],
+            ),
+            {},
+        ),
+        (
+            reverse("plans:fiche_remove", args=[plan.slug, fiche.number]),
+            {"operation": "archive"},
+        ),
+    ]
+    for url, data in posts:
+        response = client.post(url, {"version": Fiche.objects.get(pk=fiche.pk).version, **data})
+        assert response.status_code == expected, url
+    changed = Fiche.objects.get(pk=fiche.pk).archived
+    assert changed is (who == "coordinator")
+    assert fiche.actions.filter(text="Intrusion").exists() is (who == "coordinator")

@@ -84,6 +84,9 @@ MIDDLEWARE = [
     # Gives request.user.is_verified(): signed in with the second factor.
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A NUL in the address: 404 (path) or 400 (query) before any view or database sees it (after
+    # the user and messages, which the error pages show).
+    "pilotis.core.middleware.RefuseNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Content-Security-Policy header (django-csp): see CONTENT_SECURITY_POLICY below.
     "csp.middleware.CSPMiddleware",

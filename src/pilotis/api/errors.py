@@ -249,6 +249,9 @@ def bad_request(request: HttpRequest, exception: Exception, *args: Any, **kwargs
     if _under_api(request):
         if isinstance(exception, RequestDataTooBig):
             return json_error(413)
+        parameter = getattr(exception, "parameter", None)
+        if parameter is not None:  # core.middleware: a NUL in the query string
+            return validation_failed({parameter or "__all__": [str(exception)]})
         return json_error(400)
     return defaults.bad_request(request, exception, *args, **kwargs)
 

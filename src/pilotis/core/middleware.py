@@ -14,6 +14,17 @@ from django.http import Http404
 NUL = "\x00"
 
 
+MESSAGE = "Un caractère nul (%00) n’est pas accepté dans une adresse."
+
+
+class NulInQuery(BadRequest):
+    """A query string parameter holding a NUL; `parameter` names it."""
+
+    def __init__(self, parameter: str):
+        super().__init__(MESSAGE)
+        self.parameter = parameter
+
+
 class RefuseNulMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -23,5 +34,5 @@ class RefuseNulMiddleware:
             raise Http404("Adresse introuvable.")
         for key, values in request.GET.lists():
             if NUL in key or any(NUL in value for value in values):
-                raise BadRequest("Un caractère nul (%00) n’est pas accepté dans une adresse.")
+                raise NulInQuery(key.replace(NUL, ""))
         return self.get_response(request)

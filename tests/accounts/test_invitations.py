@@ -308,3 +308,29 @@ def test_nothing_is_kept_when_the_email_cannot_leave(as_coordinator, plan, setti
         response
     )
     assert not Invitation.objects.exists()
+
+
+def test_member_pages_of_an_unpublished_plan_are_404_to_outsiders(client, plan):
+    """Issue 9: these pages answered 403 and so revealed the slugs of unpublished plans."""
+    plan.published = False
+    plan.save()
+    member = UserFactory()
+    membership = roles.grant(member, plan, Role.PILOT, [])
+    invitation = Invitation.objects.create(
+        plan=plan,
+        email="x@example.org",
+        role=Role.PILOT,
+        token_hash="0" * 64,
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+    client.force_login(UserFactory())
+    for path in (
+        f"/plans/{plan.slug}/membres/",
+        f"/plans/{plan.slug}/membres/{membership.pk}/retirer/",
+        f"/plans/{plan.slug}/membres/invitations/{invitation.pk}/annuler/",
+    ):
+        assert client.get(path).status_code in (404, 405), path
+        assert client.post(path).status_code == 404, path
+    # A member who does not manage members still gets 403, as on the other pages.
+    client.force_login(member)
+    assert client.get(f"/plans/{plan.slug}/membres/").status_code == 403

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from pilotis.accounts import invitations, otp, perms, roles
 from pilotis.accounts.forms import PASSWORD_HINT, InvitationForm, JoinForm, TokenForm
 from pilotis.accounts.models import Invitation, Membership, Role
+from pilotis.plans import perms as plan_perms
 from pilotis.plans.models import Plan
 
 logger = logging.getLogger(__name__)
@@ -213,8 +214,14 @@ def totp(request):
 
 def _managed_plan(request, slug: str) -> Plan:
     plan = get_object_or_404(Plan, slug=slug)
-    if not perms.can_manage_members(request.user, plan):
-        raise PermissionDenied("Seuls les coordinateurs de ce plan peuvent gérer ses membres.")
+    # 404 for whoever may not know the plan exists (issue 9: an unpublished plan's slug could be
+    # probed through these pages), 403 for those who see it without managing it.
+    plan_perms.ensure(
+        perms.can_manage_members(request.user, plan),
+        request.user,
+        plan,
+        "Seuls les coordinateurs de ce plan peuvent gérer ses membres.",
+    )
     return plan
 
 

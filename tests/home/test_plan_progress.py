@@ -141,3 +141,33 @@ def test_timeline_page_says_what_is_due_when(django_assert_num_queries, n_extra)
         "Sans échéance précisée" in page
         and "Groupe de parole" in page.split("Sans échéance précisée")[-1]
     )
+
+
+def test_fiche_page_shows_its_trajectory_over_the_years():
+    plan = build_carcassonne()
+    coordinator = member(plan, Role.COORDINATOR)
+    year1 = services.open_campaign(plan, 1, timezone.localdate(), opened_by=coordinator)
+    FicheReport.objects.filter(campaign=year1, fiche__number="2").update(
+        status="validated", progress_rate=40
+    )
+    Decision.objects.create(
+        plan=plan,
+        campaign=year1,
+        fiche=plan.fiches.get(number="2"),
+        kind="continue",
+        reason="Bonne dynamique",
+    )
+    services.open_campaign(plan, 2, timezone.localdate(), opened_by=coordinator)
+    client = Client()
+    client.force_login(coordinator)
+    page = text(client.get(f"/plans/{plan.slug}/fiches/2/"))
+    assert "Suivi année après année" in page
+    assert (
+        "Année 1 (2024) Validée par la coordination 40 %" in page
+        or "Année 1 (2024) Validée" in page
+    )
+    assert "Poursuite — Bonne dynamique" in page
+    assert "Année 2 (2025) À faire —" in page
+    plan.published = True
+    plan.save(update_fields=["published"])
+    assert "Suivi année après année" not in text(Client().get(f"/plans/{plan.slug}/fiches/2/"))

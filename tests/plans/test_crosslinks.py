@@ -625,8 +625,9 @@ def test_fiche_page_query_count_for_coordinators(coordinator, django_assert_num_
     link_many(cls, n)
     coordinator.get("/")  # the session is read once per request, counted below
     # session, user, their memberships (asked once per request; a plan's coordinator needs no
-    # legacy group query), the 10 of a reader, the other plans for the manual form
-    with django_assert_num_queries(14):
+    # legacy group query), the 10 of a reader, the other plans for the manual form, the fiche's
+    # follow-up reports (its trajectory panel, none here)
+    with django_assert_num_queries(15):
         text(coordinator.get(f"/plans/{cls.slug}/fiches/18/"))
 
 

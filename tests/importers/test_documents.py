@@ -400,3 +400,46 @@ def test_garbage_behind_a_document_signature_only_ever_raises_parse_error(magic,
         assert "« x.pdf »" in str(error)
     else:
         assert isinstance(text, str)
+
+
+# --- Issue 9: limits of a PDF's extraction ----------------------------------------------------
+
+
+def blank_pdf(pages: int) -> bytes:
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    for _ in range(pages):
+        document.new_page(100, 100).close()
+    out = io.BytesIO()
+    document.save(out)
+    document.close()
+    return out.getvalue()
+
+
+def test_a_pdf_of_50000_pages_is_refused_before_any_page_is_read(monkeypatch):
+    from pilotis.importers import documents
+
+    def unread(*args, **kwargs):
+        raise AssertionError("no page may be read")
+
+    monkeypatch.setattr(documents, "_read_glyphs", unread)
+    with pytest.raises(ParseError) as refused:
+        extract_text(blank_pdf(50_000), "annexes.pdf")
+    assert str(refused.value).startswith(
+        "Le fichier « annexes.pdf » a 50000 pages : Pilotis lit un PDF de 1000 pages au plus."
+    )
+
+
+def test_a_pdf_too_long_to_read_is_refused_with_the_page_reached(monkeypatch):
+    from pilotis.importers import documents
+
+    pdf = render_html_pdf("<pre>Fiche n°2\nSoutenir la parentalité</pre>", MONOSPACE)
+    monkeypatch.setattr(documents, "MAX_PDF_SECONDS", -1.0)
+    with pytest.raises(ParseError, match=r"trop long à lire : plus de -1 secondes après 0 pages"):
+        extract_text(pdf, "lent.pdf")
+    monkeypatch.setattr(documents, "MAX_PDF_SECONDS", 60.0)
+    monkeypatch.setattr(documents, "MAX_PDF_GLYPHS", 5)
+    with pytest.raises(ParseError, match=r"trop long à lire : plus de 5 caractères après 1 pages"):
+        two_pages = '<pre>motmotmot</pre><pre style="break-before: page">fin</pre>'
+        extract_text(render_html_pdf(two_pages, MONOSPACE), "long.pdf")

@@ -56,6 +56,13 @@ def extract_text(data: bytes, filename: str) -> str | None:
 
 _PDFIUM_LOCK = pdfium_lock.LOCK
 
+# Limits of one PDF's extraction (issue 9: a 7.6 MiB PDF of 50,000 pages ran 31 s and grew past
+# 450 MiB). The longest plan seen (a regional scheme) has about 400 pages and 600,000 glyphs; the
+# Carcassonne CLS, 150 pages, about 250,000 glyphs in about 2 s.
+MAX_PDF_PAGES = 1000
+MAX_PDF_GLYPHS = 2_000_000
+MAX_PDF_SECONDS = 60.0
+
 # PDFium reports a hyphen that ends a line as U+0002 (and, in its own text, U+FFFE).
 _HYPHEN_MARKS = {0x02: "-", 0xFFFE: "-"}
 # Typographic ligatures from word processors' PDFs: "ﬁche" must read "fiche".
@@ -81,7 +88,13 @@ def pdf_text(data: bytes, filename: str) -> str:
         except pdfium.PdfiumError as exc:
             raise _pdf_open_error(exc, filename) from exc
         try:
-            pages, unmapped, drawn = _read_glyphs(document)
+            if len(document) > MAX_PDF_PAGES:
+                raise ParseError(
+                    f"Le fichier « {filename} » a {len(document)} pages : Pilotis lit un PDF "
+                    f"de {MAX_PDF_PAGES} pages au plus. Déposez le document du plan seul, sans "
+                    "ses annexes, ou découpez-le."
+                )
+            pages, unmapped, drawn = _read_glyphs(document, filename)
         finally:
             document.close()
     if not drawn:
@@ -125,9 +138,19 @@ def _pdf_open_error(exc, filename: str) -> ParseError:
     )
 
 
-def _read_glyphs(document) -> tuple[list[list[_Glyph]], int, int]:
-    """Every drawn glyph of every page, with the count of glyphs that have no known letter."""
+def _too_long(filename: str, pages: int, reason: str) -> ParseError:
+    return ParseError(
+        f"Le fichier « {filename} » est trop long à lire : {reason} après {pages} pages. "
+        "Déposez le document du plan seul, sans ses annexes, ou découpez-le."
+    )
+
+
+def _read_glyphs(document, filename: str = "") -> tuple[list[list[_Glyph]], int, int]:
+    """Every drawn glyph of every page, with the count of glyphs that have no known letter.
+
+    Stops with a ParseError past MAX_PDF_GLYPHS glyphs or MAX_PDF_SECONDS seconds."""
     import ctypes
+    import time
 
     import pypdfium2.raw as raw
 
@@ -140,7 +163,14 @@ def _read_glyphs(document) -> tuple[list[list[_Glyph]], int, int]:
     box_ref = ctypes.byref(box)
     pages: list[list[_Glyph]] = []
     unmapped = drawn = 0
+    deadline = time.monotonic() + MAX_PDF_SECONDS
     for index in range(len(document)):
+        if drawn > MAX_PDF_GLYPHS:
+            raise _too_long(
+                filename, index, f"plus de {MAX_PDF_GLYPHS:_} caractères".replace("_", "\u202f")
+            )
+        if time.monotonic() > deadline:
+            raise _too_long(filename, index, f"plus de {MAX_PDF_SECONDS:.0f} secondes")
         page = document[index]
         textpage = page.get_textpage()
         try:

@@ -300,8 +300,7 @@ def test_every_wrong_value_is_named_by_its_cell_and_nothing_is_to_save():
         "Oui ou Non",
         "Indicateurs!E2 : « douze » n’est pas un nombre : écrivez par exemple 12 ou 12,5, ou "
         "mettez un texte dans la colonne « Valeur (texte) »",
-        "Indicateurs!G2 : Assurez-vous que cette valeur comporte au plus 40 caractères "
-        "(actuellement 41).",
+        "Indicateurs!G2 : Ce texte dépasse 40 caractères : raccourcissez-le.",
     ]
 
 

@@ -11,8 +11,11 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import BeforeValidator, ConfigDict, WithJsonSchema
 
+from pilotis.core import limits
+
 # PostgreSQL refuses NUL in text: refused at the door (400) rather than by the database (500).
-NO_NUL = r"^[^\x00]*$"
+# No character XML cannot hold (exports write these texts), the NUL included.
+NO_NUL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*$"
 
 
 class Error(Schema):
@@ -306,7 +309,7 @@ class ActionUpdate(StrictSchema):
     done: Literal["yes", "no", "partly"] | None = Field(
         None, description="Réalisée : yes, no, partly (si la campagne l'accepte) ou null."
     )
-    comment: str | None = Field(None, max_length=20_000, pattern=NO_NUL)
+    comment: str | None = Field(None, max_length=limits.LONG_TEXT, pattern=NO_NUL)
 
 
 def _indicator_number(value: Any) -> Any:
@@ -345,17 +348,17 @@ class IndicatorUpdate(StrictSchema):
     value_number: IndicatorNumber = Field(
         None, max_digits=18, decimal_places=4, allow_inf_nan=False
     )
-    value_text: str | None = Field(None, max_length=20_000, pattern=NO_NUL)
-    unit: str | None = Field(None, max_length=40, pattern=NO_NUL)
-    baseline: str | None = Field(None, max_length=200, pattern=NO_NUL)
-    target: str | None = Field(None, max_length=200, pattern=NO_NUL)
+    value_text: str | None = Field(None, max_length=limits.LONG_TEXT, pattern=NO_NUL)
+    unit: str | None = Field(None, max_length=limits.UNIT, pattern=NO_NUL)
+    baseline: str | None = Field(None, max_length=limits.SHORT_TEXT, pattern=NO_NUL)
+    target: str | None = Field(None, max_length=limits.SHORT_TEXT, pattern=NO_NUL)
 
 
 class ReportUpdate(StrictSchema):
     """Only the fields sent change; null empties a field."""
 
     version: int = Field(ge=1, le=2**31 - 1, description="La version lue (champ version).")
-    fingerprint: str | None = Field(None, max_length=20_000, pattern=NO_NUL)
+    fingerprint: str | None = Field(None, max_length=limits.LONG_TEXT, pattern=NO_NUL)
     intent: Literal["draft", "submit", "validate"] = Field(
         "draft",
         description="draft : enregistrer (en cours) ; submit : transmettre à la coordination "
@@ -363,8 +366,8 @@ class ReportUpdate(StrictSchema):
     )
     progress_rate: Literal[0, 20, 40, 60, 80, 100] | None = None
     objective_reached: bool | None = None
-    obstacles: str | None = Field(None, max_length=20_000, pattern=NO_NUL)
-    comment: str | None = Field(None, max_length=20_000, pattern=NO_NUL)
+    obstacles: str | None = Field(None, max_length=limits.LONG_TEXT, pattern=NO_NUL)
+    comment: str | None = Field(None, max_length=limits.LONG_TEXT, pattern=NO_NUL)
     actions: list[ActionUpdate] = Field([], max_length=200)
     indicators: list[IndicatorUpdate] = Field([], max_length=200)
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from django import forms
 
-from pilotis.core.forms import FrenchDateInput
+from pilotis.core import limits
+from pilotis.core.forms import FrenchDateInput, NoControlCharacters
 from pilotis.followup import tracking
 from pilotis.followup.models import (
     PROGRESS_RATES,
@@ -169,7 +170,17 @@ def read_fingerprint(raw: str) -> dict[str, str]:
     return found if isinstance(found, dict) else {}
 
 
-class ReportForm(forms.Form):
+def _text(limit: int, **kwargs) -> forms.CharField:
+    """A free-text field with its one limit (core.limits) and French message."""
+    return forms.CharField(
+        max_length=limit,
+        required=False,
+        error_messages={"max_length": limits.too_long(limit)},
+        **kwargs,
+    )
+
+
+class ReportForm(NoControlCharacters, forms.Form):
     """The yearly report of one fiche; its fields depend on the actions due and the indicators.
 
     `intent` (DRAFT, SUBMIT, VALIDATE) decides what is required: a draft may be incomplete, a
@@ -202,16 +213,16 @@ class ReportForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Répondez Oui ou Non."},
     )
-    obstacles = forms.CharField(
+    obstacles = _text(
+        limits.LONG_TEXT,
         label="Difficultés rencontrées",
         widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
     )
-    comment = forms.CharField(
+    comment = _text(
+        limits.LONG_TEXT,
         label="Commentaire",
         help_text="Ce que la coordination et le COPIL doivent savoir de cette année.",
         widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
     )
 
     def __init__(
@@ -240,10 +251,10 @@ class ReportForm(forms.Form):
                 },
             )
             done.summary_label = f"Action {action.letter} — réalisée"
-            comment = forms.CharField(
+            comment = _text(
+                limits.LONG_TEXT,
                 label=f"Commentaire sur l’action {action.letter}",
                 widget=forms.Textarea(attrs={"rows": 2}),
-                required=False,
             )
             self.fields[action_field(action, "done")] = done
             self.fields[action_field(action, "comment")] = comment
@@ -261,22 +272,17 @@ class ReportForm(forms.Form):
             )
             parts = {
                 "number": number,
-                "unit": forms.CharField(
-                    label="Unité",
-                    help_text="Par exemple : personnes, séances, %.",
-                    max_length=40,
-                    required=False,
+                "unit": _text(
+                    limits.UNIT, label="Unité", help_text="Par exemple : personnes, séances, %."
                 ),
-                "text": forms.CharField(
+                "text": _text(
+                    limits.LONG_TEXT,
                     label="Valeur (texte)",
                     help_text="Si la valeur ne se résume pas à un nombre.",
-                    required=False,
                     widget=forms.Textarea(attrs={"rows": 2}),
                 ),
-                "baseline": forms.CharField(
-                    label="Valeur de référence", max_length=200, required=False
-                ),
-                "target": forms.CharField(label="Cible", max_length=200, required=False),
+                "baseline": _text(limits.SHORT_TEXT, label="Valeur de référence"),
+                "target": _text(limits.SHORT_TEXT, label="Cible"),
             }
             for part, field in parts.items():
                 field.summary_label = f"{name} — {field.label.lower()}"

@@ -237,3 +237,19 @@ def test_the_caf_pilot_in_the_browser(client, plan, people, campaign):
         f"/plans/{plan.slug}/suivi/1/fiches/2/", {"version": "2", "progress_rate": "60"}
     )
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("route", [r for r in MATRIX if r not in ("campaigns", "dashboard")])
+def test_a_coordinator_of_another_plan_is_an_outsider_here(client, plan, people, campaign, route):
+    """Issue 9: « coordinator of some plan » is not « coordinator of this plan »."""
+    from pilotis.accounts import roles
+    from pilotis.accounts.models import Role
+    from tests.factories import PlanFactory, UserFactory
+
+    plan.published = True
+    plan.save()
+    elsewhere = UserFactory()
+    roles.grant(elsewhere, PlanFactory(), Role.COORDINATOR)
+    client.force_login(elsewhere)
+    assert request(client, route, plan, campaign).status_code == 403
+    assert not effect(route, campaign)

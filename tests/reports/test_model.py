@@ -168,7 +168,8 @@ def test_annual_report_sections_and_their_charts():
         ("CAF", f"50,0{NBSP}%"),
         ("Département", f"60,0{NBSP}%"),
     ]
-    assert {r.label for r in built.publics} == {"parents", "enfants"}
+    # Publics as the controlled list names them (plans.publics), not as each fiche wrote them.
+    assert {r.label for r in built.publics} == {"Parents et familles", "Enfants et jeunes"}
 
 
 def test_annual_report_fiche_sections():

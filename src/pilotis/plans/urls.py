@@ -10,6 +10,7 @@ from pilotis.plans import (
     views_editor,
     views_links,
     views_partners,
+    views_publics,
     views_table,
 )
 
@@ -36,6 +37,7 @@ urlpatterns = [
         name="organisation_edit",
     ),
     path("plans/<slug:slug>/partenariat/", views_partners.partnership, name="partnership"),
+    path("plans/<slug:slug>/publics/", views_publics.plan_publics, name="publics"),
     path(
         "plans/<slug:slug>/partenariat/matrice.xlsx",
         views_partners.matrix_xlsx,

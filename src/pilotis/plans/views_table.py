@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from pilotis.plans import perms, progress
+from pilotis.plans import perms, progress, publics
 from pilotis.plans.models import FicheRole, Plan
 
 STEERING = [FicheRole.Role.PILOT, FicheRole.Role.COPILOT]
@@ -23,6 +23,7 @@ def filter_rows(rows: list[dict], filters: dict[str, str]) -> list[dict]:
             and (not filters.get("partenaire") or filters["partenaire"] in row["partners"])
             and (not filters.get("etat") or filters["etat"] == row["state"])
             and (not filters.get("decision") or filters["decision"] == row["decision"])
+            and (not filters.get("public") or filters["public"] in row["publics"])
         )
 
     return [row for row in rows if keep(row)]
@@ -35,11 +36,12 @@ def plan_table(request, slug):
     year = request.GET.get("annee", "")
     followup = progress.plan_progress(plan, request.user, int(year) if year.isdigit() else None)
     sections = {s.pk: s for s in plan.sections.all()}
+    vocabulary = publics.vocabulary((plan.extra or {}).get("publics"))
     roles = FicheRole.objects.select_related("organisation").order_by("position", "pk")
     fiches = (
         perms.visible_fiches(request.user, plan)
         .order_by("position", "pk")
-        .only("plan", "number", "title", "position", "section")
+        .only("plan", "number", "title", "position", "section", "public")
         .prefetch_related(Prefetch("roles", queryset=roles, to_attr="all_roles"))
     )
     rows = []
@@ -60,10 +62,12 @@ def plan_table(request, slug):
                 "rate": state.rate if state else None,
                 "state": state.state if state else "",
                 "decision": state.decision if state else "",
+                "publics": set(publics.resolve(fiche.public, vocabulary)),
             }
         )
     filters = {
-        k: request.GET.get(k, "") for k in ("section", "pilote", "partenaire", "etat", "decision")
+        k: request.GET.get(k, "")
+        for k in ("section", "pilote", "partenaire", "etat", "decision", "public")
     }
     organisations = {}
     for fiche in fiches:
@@ -85,6 +89,7 @@ def plan_table(request, slug):
         "organisation_choices": sorted(organisations.items(), key=lambda kv: kv[1].lower()),
         "state_choices": sorted({r["state"] for r in rows if r["state"]}),
         "decision_choices": sorted({r["decision"] for r in rows if r["decision"]}),
+        "public_choices": [p.label for p in vocabulary] + [publics.OTHER_LABEL],
         "breadcrumb_data": {
             "links": [{"url": plan.get_absolute_url(), "title": plan.title[:60]}],
             "current": "Tableau des fiches",

@@ -7,6 +7,7 @@ from collections import defaultdict
 from django.utils import timezone
 
 from pilotis.followup import models as followup
+from pilotis.plans import publics as plan_publics
 from pilotis.plans.models import Action, Fiche, FicheIndicator, FicheRole, Plan, Section
 from pilotis.reports.model import (
     ActionData,
@@ -112,6 +113,7 @@ def load_plan_data(plan: Plan) -> PlanData:
         campaigns=_campaigns(plan),
         decisions=_decisions(plan),
         errata=_errata(plan),
+        public_vocabulary=plan_publics.vocabulary((plan.extra or {}).get("publics")),
     )
 
 

@@ -27,6 +27,7 @@ from pilotis.followup.rollups import (
     format_number,
     format_percent,
 )
+from pilotis.plans import publics as plan_publics
 from pilotis.reports.charts import Bar, Chart, Series, bar_chart, line_chart
 
 DEMO_LABEL = "Données de démonstration"
@@ -225,6 +226,8 @@ class PlanData:
     campaigns: tuple[CampaignData, ...] = ()  # by year
     decisions: tuple[DecisionData, ...] = ()
     errata: tuple[ErratumData, ...] = ()
+    # The plan's controlled list of target publics (plans.publics), fiches resolved against it.
+    public_vocabulary: tuple[plan_publics.Public, ...] = plan_publics.DEFAULT
 
     @cached_property
     def _campaigns_by_year(self) -> dict[int, CampaignData]:
@@ -531,6 +534,7 @@ def _roll(data: PlanData, years: Sequence[int]) -> _Built:
             pilots=fiche.pilots,
             partners=fiche.partners,
             public=fiche.public,
+            publics=plan_publics.resolve(fiche.public, data.public_vocabulary),
             weight=_weight(fiche.weight),
             stopped_year=fiche.stopped_year,
             actions=[rollups.ActionInput(a.id, a.letter, a.deadline_years) for a in fiche.actions],

@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 SEEDS ?= $(or $(PILOTIS_SEEDS_DIR),../shared/seeds)
-# `make test` spreads the test files over the machine's cores (pytest-xdist, one test database
-# each); TEST_WORKERS=0 runs them in one process. PYTEST_ARGS adds options (e.g. --durations=25).
+# `make test` spreads the tests over the machine's cores (pytest-xdist, one test database each,
+# handed out in collection order so that every worker runs its transactional tests, which empty
+# the database, last); TEST_WORKERS=0 runs them in one process. PYTEST_ARGS adds options.
 TEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 export PILOTIS_SEEDS_DIR := $(abspath $(SEEDS))
@@ -55,7 +56,7 @@ demo: install
 	PILOTIS_DEBUG=true $(BIN)/pilotis demo_server 127.0.0.1:8000
 
 test: install-test
-	PILOTIS_DEBUG=true PILOTIS_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	PILOTIS_DEBUG=true PILOTIS_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 quality: install-test
 	$(BIN)/ruff format --check src tests bench

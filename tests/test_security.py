@@ -86,7 +86,13 @@ def test_pages_hold_nothing_the_policy_would_block(client, coordinator, plan):
 
 
 def production_env(tmp_path, **extra) -> dict[str, str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PILOTIS_")}
+    # Nothing of the test run leaks in: no Pilotis variable, no relaxed async safety (which the
+    # browser tests set for themselves).
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PILOTIS_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     environ.update(
         PILOTIS_DEBUG="false",
         # 50 characters, random: what `check --deploy` asks of a secret key.

@@ -4,6 +4,7 @@ without loading the whole of France."""
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import pytest
@@ -63,3 +64,21 @@ def aude(db):
         level=L.COUNTRY, code="FR", name="France", population=66526267
     )
     return places
+
+
+@pytest.fixture(autouse=True)
+def shipped_dictionary(request):
+    """The indicator dictionary a migration loads, back in the database for the tests that use
+    it: a test run with `transaction=True` elsewhere in the same worker empties every table."""
+    if request.node.get_closest_marker("django_db") is None and "db" not in request.fixturenames:
+        return
+    request.getfixturevalue("db")
+    from django.apps import apps
+
+    from pilotis.observatory.models import Indicator
+
+    if not Indicator.objects.exists():
+        migration = importlib.import_module(
+            "pilotis.observatory.migrations.0003_shipped_indicators"
+        )
+        migration.load(apps, None)

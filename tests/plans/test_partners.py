@@ -144,3 +144,10 @@ def test_pages(client, django_assert_num_queries):
     client.force_login(pilot)
     assert client.post(url, {"kind": "state"}).status_code == 403
     assert Organisation.objects.get(pk=caf.pk).kind == "social_security"
+
+
+@pytest.mark.django_db
+def test_a_demonstration_plan_says_so_on_its_overview(client):
+    demo, real = PlanFactory(is_demo=True), PlanFactory()
+    assert "Démonstration" in client.get(f"/plans/{demo.slug}/").content.decode()
+    assert "Démonstration" not in client.get(f"/plans/{real.slug}/").content.decode()

@@ -6,7 +6,7 @@ from datetime import date
 
 from django import forms
 
-from pilotis.core.forms import FrenchDateInput
+from pilotis.core.forms import FrenchDateInput, NoControlCharacters
 from pilotis.followup import copil
 from pilotis.followup.models import Decision
 
@@ -15,7 +15,7 @@ def _date_input() -> forms.DateInput:
     return FrenchDateInput()
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(NoControlCharacters, forms.Form):
     kind = forms.ChoiceField(
         label="Décision du COPIL",
         choices=Decision.Kind.choices,
@@ -59,7 +59,7 @@ class DecisionForm(forms.Form):
         return data
 
 
-class ValidationForm(forms.Form):
+class ValidationForm(NoControlCharacters, forms.Form):
     validated_on = forms.DateField(
         label="Date du COPIL",
         help_text="Le jour de la réunion qui a validé l’évaluation. Format attendu : JJ/MM/AAAA.",
@@ -113,7 +113,7 @@ class ValidationForm(forms.Form):
         return value
 
 
-class ErratumForm(forms.Form):
+class ErratumForm(NoControlCharacters, forms.Form):
     key = forms.ChoiceField(
         label="Donnée à corriger",
         error_messages={"invalid_choice": "Cette donnée n’existe pas pour cette fiche."},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from pilotis.core.forms import FrenchDateInput
+from pilotis.core.forms import FrenchDateInput, NoControlCharacters
 from pilotis.plans.editor import PlanValues
 from pilotis.plans.models import (
     Action,
@@ -38,7 +38,7 @@ def _required(what: str) -> dict[str, str]:
     return {"required": f"{what} est obligatoire."}
 
 
-class VersionForm(forms.Form):
+class VersionForm(NoControlCharacters, forms.Form):
     """The version of the plan or fiche the form was read at (optimistic concurrency)."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from pilotis.core.forms import NoControlCharacters
 from pilotis.plans import content, history, perms
 from pilotis.plans.models import Fiche, Plan
 
@@ -58,7 +59,7 @@ def _textarea(rows: int = 4) -> forms.Textarea:
     return forms.Textarea(attrs={"class": "fr-input", "rows": rows})
 
 
-class FicheContentForm(forms.Form):
+class FicheContentForm(NoControlCharacters, forms.Form):
     """The fiche's own texts, with the version they were read at (optimistic concurrency)."""
 
     title = forms.CharField(

@@ -1,0 +1,23 @@
+"""core.forms.NoControlCharacters on the forms that write the plan and the COPIL's decisions:
+text XML cannot hold is refused at input with a French message (issue 9.3)."""
+
+import pytest
+
+from pilotis.core.forms import CONTROL_CHARACTER
+from pilotis.followup.forms_copil import DecisionForm
+from pilotis.plans.views_content import FicheContentForm
+
+
+@pytest.mark.parametrize("bad", ["a\x01b", "fin\ufffe", "x\x0bz"])
+def test_the_fiche_text_form_refuses_control_characters(bad):
+    form = FicheContentForm({"title": "Intitulé", "context": bad, "version": 1})
+    assert not form.is_valid()
+    assert form.errors["context"] == [CONTROL_CHARACTER]
+
+
+def test_a_copil_decision_refuses_them_and_accepts_line_breaks():
+    refused = DecisionForm({"kind": "strengthen", "reason": "Motif\x02"})
+    assert not refused.is_valid()
+    assert CONTROL_CHARACTER in refused.errors["reason"]
+    accepted = DecisionForm({"kind": "strengthen", "reason": "Ligne 1\r\nLigne 2\tfin"})
+    assert accepted.is_valid(), accepted.errors

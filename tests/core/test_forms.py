@@ -21,3 +21,19 @@ def test_a_copil_decision_refuses_them_and_accepts_line_breaks():
     assert CONTROL_CHARACTER in refused.errors["reason"]
     accepted = DecisionForm({"kind": "strengthen", "reason": "Ligne 1\r\nLigne 2\tfin"})
     assert accepted.is_valid(), accepted.errors
+
+
+def test_free_text_without_a_limit_gets_the_shared_one():
+    form = FicheContentForm({"title": "Intitulé", "context": "x" * 20_001, "version": 1})
+    assert not form.is_valid()
+    assert form.errors["context"] == ["Ce texte dépasse 20\u202f000 caractères : raccourcissez-le."]
+    # A field with its own limit keeps it.
+    assert FicheContentForm().fields["pilotage_label"].max_length < 20_000
+
+
+def test_a_text_document_loses_the_characters_xml_cannot_hold():
+    from pilotis.importers.decoding import decode_text
+
+    assert decode_text(b"Fiche 1\x0c\nTitre\x01 propre\r\n", "plan.txt") == (
+        "Fiche 1\nTitre propre\n"
+    )

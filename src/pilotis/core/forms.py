@@ -4,9 +4,11 @@ characters in what is typed (XML could not hold them in the exports)."""
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from dsfr.forms import DsfrBoundField, DsfrDjangoTemplates
 from dsfr.utils import dsfr_input_class_attr
 
+from pilotis.core import limits
 from pilotis.core.cells import xml_safe
 
 CONTROL_CHARACTER = "Ce texte contient un caractère de contrôle invisible : retirez-le."
@@ -26,7 +28,18 @@ class Dsfr:
 
 
 class NoControlCharacters:
-    """Refuse text fields holding characters XML cannot hold (\\x01, \\ufffe…)."""
+    """Refuse text fields holding characters XML cannot hold (\\x01, \\ufffe…), and give every
+    free-text field without a limit of its own the shared one (core.limits.LONG_TEXT), with the
+    same French message as the follow-up's forms and the API."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length is None:
+                field.max_length = limits.LONG_TEXT
+                field.validators.append(MaxLengthValidator(limits.LONG_TEXT))
+                field.error_messages["max_length"] = limits.too_long(limits.LONG_TEXT)
+                field.widget.attrs.setdefault("maxlength", str(limits.LONG_TEXT))
 
     def clean(self):
         cleaned = super().clean()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pilotis.core.cells import xml_safe
 from pilotis.plans.draft import ParseError
 
 _MAGIC = {
@@ -43,7 +44,9 @@ def decode_text(data: bytes, filename: str) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError:
             text = data.decode("latin-1")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # Characters XML cannot hold (a stray \\x01, a form feed between pages) would be stored and
+    # then break the DOCX and XLSX written from the plan: they go at input.
+    return xml_safe(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _control_ratio(sample: bytes) -> float:

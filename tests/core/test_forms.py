@@ -37,3 +37,17 @@ def test_a_text_document_loses_the_characters_xml_cannot_hold():
     assert decode_text(b"Fiche 1\x0c\nTitre\x01 propre\r\n", "plan.txt") == (
         "Fiche 1\nTitre propre\n"
     )
+
+
+def test_an_upload_over_the_limit_is_refused_with_its_name_and_weight(settings):
+    from types import SimpleNamespace
+
+    from pilotis.core.forms import too_big
+
+    settings.MAX_UPLOAD_MB = 2
+    heavy = SimpleNamespace(name="annuaire.xlsx", size=3 * 1024 * 1024)
+    assert too_big(heavy) == (
+        "Le fichier « annuaire.xlsx » pèse 3,0 Mo : la taille maximale est de 2 Mo."
+    )
+    assert too_big(heavy, 5) == ""
+    assert too_big(SimpleNamespace(name="a.csv", size=2 * 1024 * 1024)) == ""

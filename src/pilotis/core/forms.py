@@ -4,6 +4,7 @@ characters in what is typed (XML could not hold them in the exports)."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from dsfr.forms import DsfrBoundField, DsfrDjangoTemplates
 from dsfr.utils import dsfr_input_class_attr
@@ -59,3 +60,15 @@ class FrenchDateInput(forms.DateInput):
     def __init__(self, attrs=None):
         base = {"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}
         super().__init__(attrs=base | (attrs or {}), format="%d/%m/%Y")
+
+
+def too_big(upload, limit_mb: int | None = None) -> str:
+    """The French refusal of an uploaded file heavier than `limit_mb` (PILOTIS_MAX_UPLOAD_MB by
+    default), naming the file; "" when it is within the limit."""
+    limit_mb = settings.MAX_UPLOAD_MB if limit_mb is None else limit_mb
+    if upload.size <= limit_mb * 1024 * 1024:
+        return ""
+    weight = f"{upload.size / (1024 * 1024):.1f}".replace(".", ",")  # French decimal comma
+    return (
+        f"Le fichier « {upload.name} » pèse {weight} Mo : la taille maximale est de {limit_mb} Mo."
+    )

@@ -26,6 +26,7 @@ from django.utils import formats, timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_safe
 
+from pilotis.core.forms import too_big
 from pilotis.followup import perms, services, spreadsheet_store, spreadsheets
 from pilotis.followup.models import Campaign
 from pilotis.followup.views import _crumbs, _followed_plan
@@ -84,11 +85,8 @@ class UploadForm(forms.Form):
                 "Fiches, Actions et Indicateurs en CSV."
             )
         for upload in files:
-            if upload.size > MAX_MB * 1024 * 1024:
-                raise forms.ValidationError(
-                    f"Le fichier « {upload.name} » pèse {upload.size / (1024 * 1024):.1f} Mo : "
-                    f"la taille maximale est de {MAX_MB} Mo."
-                )
+            if refusal := too_big(upload, MAX_MB):
+                raise forms.ValidationError(refusal)
         return files
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 
-from pilotis.core.forms import Dsfr, NoControlCharacters
+from pilotis.core.forms import Dsfr, NoControlCharacters, too_big
 from pilotis.governance.models import (
     Amendment,
     Attendance,
@@ -127,12 +126,8 @@ class AttachmentForm(Dsfr, forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = settings.MAX_UPLOAD_MB * 1024 * 1024
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"Le fichier pèse {upload.size / (1024 * 1024):.1f} Mo : la taille maximale est "
-                f"de {settings.MAX_UPLOAD_MB} Mo."
-            )
+        if refusal := too_big(upload):
+            raise forms.ValidationError(refusal)
         return upload
 
 

@@ -21,6 +21,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from pilotis.core.forms import too_big
 from pilotis.core.models import Job
 from pilotis.core.text import squash
 from pilotis.importers import labelmaps, registry, tasks
@@ -61,12 +62,8 @@ class UploadForm(forms.Form):
 
     def clean_document(self):
         upload = self.cleaned_data["document"]
-        limit = settings.MAX_UPLOAD_MB * 1024 * 1024
-        if upload.size > limit:
-            raise forms.ValidationError(
-                f"Le fichier pèse {upload.size / (1024 * 1024):.1f} Mo : "
-                f"la taille maximale est de {settings.MAX_UPLOAD_MB} Mo."
-            )
+        if refusal := too_big(upload):
+            raise forms.ValidationError(refusal)
         return upload
 
 

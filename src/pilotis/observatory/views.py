@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from pilotis.core.cells import csv_value, xlsx_value
+from pilotis.core.forms import too_big
 from pilotis.observatory import (
     aggregation,
     dictionary,
@@ -467,8 +468,6 @@ def download(request, code, fmt):
 
 # --- Import ----------------------------------------------------------------------------------
 
-MAX_UPLOAD = 20 * 1024 * 1024
-
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -479,8 +478,8 @@ def import_file(request):
         upload = request.FILES.get("file")
         if upload is None:
             error = "Choisissez un fichier CSV ou XLSX."
-        elif upload.size > MAX_UPLOAD:
-            error = f"{upload.name} : fichier trop volumineux (20 Mo au plus)."
+        elif refusal := too_big(upload):
+            error = refusal
         else:
             data = upload.read()
             try:

@@ -105,27 +105,29 @@ def compare(before: PlanVersion, after: PlanVersion) -> list[Difference]:
 # --- Reading the history -------------------------------------------------------------------
 
 
+def _at(model, when: datetime, **filters) -> list:
+    """The historical records of `model` as they stood at `when`: the latest of each row, rows
+    deleted by then left out. Records, not instances: simple_history's `as_of` would load each
+    instance's excluded fields (a fiche's search text) one query a row."""
+    records = model.history.filter(history_date__lte=when, **filters).latest_of_each()
+    return [r for r in records if r.history_type != "-"]
+
+
 def version_at(plan: Plan, when: datetime | None, label: str) -> PlanVersion:
     """The plan's fiches, actions and roles as they stood at `when` (today when None)."""
     if when is None:
-        fiches = list(Fiche.objects.filter(plan=plan).order_by("position", "pk"))
+        fiches = list(
+            Fiche.objects.filter(plan=plan).defer("search_text").order_by("position", "pk")
+        )
         actions = list(Action.objects.filter(fiche__plan=plan).order_by("position", "pk"))
         roles = list(FicheRole.objects.filter(fiche__plan=plan).order_by("position", "pk"))
         organisations = {o.pk: o.name for o in Organisation.objects.filter(plan=plan)}
     else:
-        fiches = sorted(
-            Fiche.history.as_of(when).filter(plan_id=plan.pk), key=lambda f: (f.position, f.pk)
-        )
-        ids = [f.pk for f in fiches]
-        actions = sorted(
-            Action.history.as_of(when).filter(fiche_id__in=ids), key=lambda a: (a.position, a.pk)
-        )
-        roles = sorted(
-            FicheRole.history.as_of(when).filter(fiche_id__in=ids), key=lambda r: (r.position, r.pk)
-        )
-        organisations = {
-            o.pk: o.name for o in Organisation.history.as_of(when).filter(plan_id=plan.pk)
-        }
+        fiches = sorted(_at(Fiche, when, plan_id=plan.pk), key=lambda f: (f.position, f.id))
+        ids = [f.id for f in fiches]
+        actions = sorted(_at(Action, when, fiche_id__in=ids), key=lambda a: (a.position, a.id))
+        roles = sorted(_at(FicheRole, when, fiche_id__in=ids), key=lambda r: (r.position, r.id))
+        organisations = {o.id: o.name for o in _at(Organisation, when, plan_id=plan.pk)}
     by_fiche_actions: dict[int, list] = {}
     for action in actions:
         by_fiche_actions.setdefault(action.fiche_id, []).append(
@@ -142,8 +144,8 @@ def version_at(plan: Plan, when: datetime | None, label: str) -> PlanVersion:
             number=fiche.number,
             title=fiche.title,
             archived=fiche.archived,
-            actions=tuple(by_fiche_actions.get(fiche.pk, [])),
-            roles=tuple(by_fiche_roles.get(fiche.pk, [])),
+            actions=tuple(by_fiche_actions.get(fiche.id, [])),
+            roles=tuple(by_fiche_roles.get(fiche.id, [])),
             merged_into=str(fiche.extra.get("merged_into", "")) if fiche.extra else "",
         )
     return version

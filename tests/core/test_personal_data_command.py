@@ -61,3 +61,31 @@ def test_erase_says_what_it_would_do_then_does_it(person):
 def test_unknown_person_is_refused():
     with pytest.raises(CommandError, match="Aucun compte « personne »"):
         run("export", "personne")
+
+
+def test_a_body_representative_is_erased_with_their_address():
+    from datetime import date
+
+    from pilotis.governance.models import Body, BodyMember
+
+    body = Body.objects.create(plan=PlanFactory(), name="COPIL", kind="copil")
+    member = BodyMember.objects.create(
+        body=body,
+        label="CAF de l’Aude",
+        representative="Paule Parent",
+        function="Directrice",
+        email="paule.parent@caf.fr",
+        consent_on=date(2026, 1, 5),
+    )
+    assert "et ce qui l'accompagne" in run("erase", "paule.parent@caf.fr")  # dry run
+    run("erase", "paule.parent@caf.fr", "--oui")
+    member.refresh_from_db()
+    # The organisation still sits in the body; nothing of the person is left, history included.
+    assert (member.label, member.representative, member.function, member.email) == (
+        "CAF de l’Aude",
+        "",
+        "",
+        "",
+    )
+    assert member.consent_on is None
+    assert not BodyMember.history.filter(representative="Paule Parent").exists()

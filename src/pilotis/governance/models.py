@@ -92,6 +92,9 @@ class BodyMember(models.Model):
 
     history = Records()
 
+    # Erased with the e-mail address by `pilotis personal_data erase` (docs/rgpd.md).
+    PERSON_FIELDS = ("representative", "function", "consent_on")
+
     class Meta:
         verbose_name = "membre d’une instance"
         verbose_name_plural = "membres des instances"

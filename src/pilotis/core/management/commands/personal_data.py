@@ -162,10 +162,14 @@ class Command(BaseCommand):
                     continue
                 label = f"{rows.count()} × {model._meta.verbose_name} ({field.verbose_name})"
                 if field.blank:
+                    # What the model says goes with the address (a representative's name and
+                    # function beside their e-mail) is erased with it.
+                    values = {field.name: "", **_person_fields(model)}
                     plan.append(
                         (
-                            f"effacer l'adresse de {label}",
-                            lambda rows=rows, name=field.name: rows.update(**{name: ""}),
+                            f"effacer l'adresse de {label}"
+                            + (" et ce qui l'accompagne" if len(values) > 1 else ""),
+                            lambda rows=rows, values=values: rows.update(**values),
                         )
                     )
                 else:
@@ -179,6 +183,17 @@ class Command(BaseCommand):
                     run()
         if really:
             self.stdout.write("Données personnelles effacées.")
+
+
+def _person_fields(model) -> dict[str, Any]:
+    """The empty values of the fields a model lists in `PERSON_FIELDS` (its history table
+    follows its model's list)."""
+    source = getattr(model, "instance_type", model)
+    values: dict[str, Any] = {}
+    for name in getattr(source, "PERSON_FIELDS", ()):
+        field = model._meta.get_field(name)
+        values[name] = None if field.null else ""
+    return values
 
 
 def _is_history(model) -> bool:
